@@ -18,12 +18,13 @@ def empty_keras_home(tmp_path, monkeypatch):
     """A KERAS_HOME with no datasets, and no network for downloads (a socket error at once)."""
     import socket
 
+    # Import Keras before changing KERAS_HOME: Keras reads it once, at import.
+    from keras.src.backend import config as keras_config
+
     home = tmp_path / "keras-home"
     home.mkdir()
     monkeypatch.setenv("KERAS_HOME", str(home))
-    # Keras reads KERAS_HOME once, at import: point its copy at the new folder too.
-    from keras.src.backend import config as keras_config
-
+    # Point Keras's own copy of KERAS_HOME at the new folder too (restored after the test).
     monkeypatch.setattr(keras_config, "_KERAS_DIR", str(home))
 
     def refuse(*args, **kwargs):

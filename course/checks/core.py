@@ -286,6 +286,18 @@ def finite_or_none(x: float) -> float | None:
     return float(x) if isinstance(x, (int, float, np.floating)) and math.isfinite(x) else None
 
 
+def model_output_shape(model: Any) -> tuple | None:
+    """Output shape of a Keras model per example (batch axis dropped), or None if unknown.
+
+    Works for functional and Sequential models (``model.output`` fails on a
+    Sequential model that was never called; ``model.outputs`` does not).
+    """
+    outputs = getattr(model, "outputs", None)
+    if not outputs:
+        return None
+    return tuple(outputs[0].shape[1:])
+
+
 @dataclass
 class ModelExercise(Exercise):
     """A model exercise: the learner writes a builder; the model is trained and scored.
@@ -340,7 +352,7 @@ class ModelExercise(Exercise):
 
     def structure_problem(self, model: Any) -> str | None:
         """Return what is wrong with the model's structure, or None."""
-        shape = tuple(model.output.shape[1:]) if hasattr(model, "output") else None
+        shape = model_output_shape(model)
         if self.output_shape is not None and shape != tuple(self.output_shape):
             return f"the model's output shape is {shape} per example; expected {tuple(self.output_shape)}"
         if self.output_activation is not None:
