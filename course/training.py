@@ -48,6 +48,21 @@ def epoch_timer():
     return _EpochTimer()
 
 
+def ema_callbacks(model: Any) -> list:
+    """Callbacks that make validation and the final model use the optimizer's weight average.
+
+    When the optimizer keeps an exponential moving average of the weights
+    (``use_ema=True``), ``keras.callbacks.SwapEMAWeights(swap_on_epoch=True)``
+    puts the averaged weights in the model at each epoch's end, so the scores
+    logged for that epoch are those of the averaged model. Returns ``[]`` otherwise.
+    """
+    import keras
+
+    if getattr(getattr(model, "optimizer", None), "use_ema", False):
+        return [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)]
+    return []
+
+
 def _check_arrays(name_x: str, x: Any, name_y: str, y: Any) -> None:
     if y is None or not hasattr(x, "__len__") or not hasattr(y, "__len__"):
         return
@@ -82,6 +97,8 @@ def fit(
         validation_split: fraction of ``x`` held out for validation instead.
         callbacks: extra Keras callbacks (early stopping, ...).
         seed: seeds shuffling and dropout; None leaves the generators alone.
+            When the optimizer keeps a moving average of the weights
+            (``use_ema=True``), validation scores use the averaged weights.
         jit_compile: True compiles each training step with XLA (often 1.5-3x
             faster for small dense models on a CPU), False turns it off, None
             keeps what ``compile`` chose.
@@ -124,7 +141,7 @@ def fit(
         batch_size=batch_size,
         validation_data=validation_data,
         validation_split=validation_split,
-        callbacks=[epoch_timer(), *callbacks],
+        callbacks=[epoch_timer(), *ema_callbacks(model), *callbacks],
         verbose=verbose,
     )
 

@@ -73,3 +73,14 @@ def test_compile_classifier_momentum_is_sgd_with_momentum():
 def test_set_seed_rejects_a_non_integer():
     with pytest.raises(ValueError, match="seed must be an integer"):
         set_seed("42")
+
+
+def test_fit_scores_the_weight_average_when_the_optimizer_keeps_one():
+    import keras
+
+    x, y = _data()
+    set_seed(0)
+    model = compile_classifier(build_mlp(8, hidden=(8,), n_classes=3), keras.optimizers.Adam(1e-2, use_ema=True, ema_momentum=0.9))
+    history = fit(model, x, y, epochs=2, batch_size=16, validation_data=(x, y), verbose=0)
+    # The logged validation loss is that of the averaged weights now in the model.
+    assert np.isclose(history.history["val_loss"][-1], model.evaluate(x, y, verbose=0)[0], rtol=1e-4)
