@@ -294,12 +294,9 @@ def bench_04() -> dict[str, Any]:
 
     epochs, batch_size = sized(full=15, ci=1), 128
     gan = make_gan(latent_dim=64, jit_compile=False)
-    tracker = QualityTracker(classifier, every=1, n=sized(full=CH04_SAMPLES, ci=200))
+    tracker = QualityTracker(classifier, every=1, n=sized(full=CH04_SAMPLES, ci=200), verbose=True)
     history = gan.fit(scale_images(x), epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[tracker])
     final = tracker.scores[-1]
-    for epoch, score, seconds in zip(tracker.epochs, tracker.scores, tracker.train_seconds):
-        print(f"  epoch {epoch:2d}: {seconds:7.1f} s  classes present {score['classes_present']:2d}  "
-              f"mean confidence {score['mean_confidence']:.3f}", flush=True)
     model = {
         "name": "course DCGAN (generator 64-32, discriminator 32-64, batch 128)",
         "epochs": epochs,
@@ -325,9 +322,322 @@ def bench_04() -> dict[str, Any]:
     return {
         "models": [model],
         "judge_classifier": {"test_accuracy": round(classifier_accuracy, 4), "seconds": classifier_seconds},
-        "quality_definition": "the chapter-2 LeNet labels generated images (mapped to [0, 1]); mean_confidence is the mean top-class probability, classes_present counts classes whose share of top labels is >= 3%",
+        "quality_definition": "a small Fashion-MNIST CNN (course.models.build_fashion_judge) labels generated images (mapped to [0, 1]); mean_confidence is the mean top-class probability, classes_present counts classes whose share of top labels is >= 3%",
         "targets": targets,
     }
 
 
 BENCHES["04"] = bench_04
+
+
+# --------------------------------------------------------------------------
+# Chapter 5 -- Transformers (from scratch, pretrained) and residual networks
+# --------------------------------------------------------------------------
+
+CH05_TARGET_TRANSFORMER = 0.74
+CH05_TARGET_PRETRAINED_GAIN = 0.04
+CH05_TARGET_TRAINABLE_SHARE = 0.01
+CH05_TARGET_RESNET = 0.935
+CH05_VOCAB, CH05_LENGTH = 10_000, 40
+CH05_RESNET_DEPTH = 14
+
+
+def compile_binary(model: Any, learning_rate: float | Any = 1e-3, weight_decay: float = 0.0):
+    """Compile a sigmoid sentence classifier: Adam (AdamW when ``weight_decay``), binary cross-entropy, accuracy."""
+    import keras
+
+    optimizer = keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay) if weight_decay else keras.optimizers.Adam(learning_rate)
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _best_on_validation(name: str, model: Any, train: tuple, val: tuple, test: tuple, epochs: int, batch_size: int) -> dict[str, Any]:
+    """time_training, keeping the weights of the epoch with the best validation accuracy; rescored on test."""
+    import keras
+
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=epochs, restore_best_weights=True)
+    record = time_training(name, model, train, test, epochs, batch_size, fit_kwargs={"validation_data": val}, callbacks=(stop,))
+    record["test_accuracy_last_epoch"] = record["test_accuracy"]
+    record["test_accuracy"] = round(float(model.evaluate(*test, batch_size=512, verbose=0, return_dict=True)["accuracy"]), 4)
+    record["best_epoch"] = int(stop.best_epoch) + 1
+    print(f"  {name:28s} best validation epoch {record['best_epoch']}: test acc {record['test_accuracy']:.4f}", flush=True)
+    return record
+
+
+def bench_05() -> dict[str, Any]:
+    """Chapter 5: Transformer from scratch vs the chapter-3 LSTM vs frozen MiniLM features (polarity set);
+    small ResNet vs its plain twin of equal depth (Fashion-MNIST)."""
+    import keras
+
+    from course.data import load_fashion_mnist, load_movie_reviews
+    from course.models import build_feature_head, build_resnet, build_rnn_classifier, build_text_vectorizer, build_transformer_classifier
+    from course.pretrained import extract_features, load_encoder, load_tokenizer
+    from course.training import compile_classifier, set_seed
+
+    # --- text: from scratch ---------------------------------------------------
+    (x, y), (x_val, y_val), (x_test, y_test) = load_movie_reviews(n_train=sized(full=None, ci=200))
+    n_eval = sized(full=None, ci=200)  # CI-sized: score fewer sentences too
+    (x_val, y_val), (x_test, y_test) = (x_val[:n_eval], y_val[:n_eval]), (x_test[:n_eval], y_test[:n_eval])
+    vectorize = build_text_vectorizer(x, CH05_VOCAB, CH05_LENGTH)
+    ids = [vectorize(t).numpy() for t in (x, x_val, x_test)]
+    text_epochs = sized(full=10, ci=1)
+    set_seed(0)
+    transformer = compile_binary(build_transformer_classifier(CH05_VOCAB, CH05_LENGTH, d_model=64, heads=4, ff_dim=128, dropout=0.3), 5e-4)
+    scratch = _best_on_validation("Transformer from scratch", transformer, (ids[0], y), (ids[1], y_val), (ids[2], y_test), text_epochs, 32)
+    set_seed(0)
+    lstm = compile_binary(build_rnn_classifier("lstm", CH05_VOCAB), 1e-3)
+    lstm_record = _best_on_validation("LSTM (chapter 3)", lstm, (ids[0], y), (ids[1], y_val), (ids[2], y_test), sized(full=6, ci=1), 32)
+
+    # --- text: frozen pretrained encoder + small head -------------------------
+    n_feat = sized(full=None, ci=32)
+    started = time.perf_counter()
+    tokenizer, encoder = load_tokenizer(), load_encoder()
+    load_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    feats = [extract_features(encoder, tokenizer, t[:n_feat], verbose=not is_ci()) for t in (x, x_val, x_test)]
+    feature_seconds = time.perf_counter() - started
+    n_sentences = sum(len(f) for f in feats)
+    print(f"  MiniLM: loaded in {load_seconds:.1f} s; {n_sentences} sentences encoded in {feature_seconds:.1f} s", flush=True)
+    set_seed(0)
+    head = compile_binary(build_feature_head(encoder.hidden_dim, hidden=128, dropout=0.2), 1e-3)
+    pretrained = _best_on_validation("MiniLM features + head", head, (feats[0], y[:n_feat]), (feats[1], y_val[:n_feat]),
+                                     (feats[2], y_test[:n_feat]), sized(full=40, ci=1), 64)
+    encoder_params = int(encoder.count_params())
+    trainable_share = pretrained["params"] / (encoder_params + pretrained["params"])
+    pretrained.update(encoder_params=encoder_params, trainable_params=pretrained["params"],
+                      total_params=encoder_params + pretrained["params"], trainable_share=round(trainable_share, 5),
+                      encoder_load_seconds=round(load_seconds, 1), feature_seconds=round(feature_seconds, 1),
+                      sentences_encoded=n_sentences)
+    del encoder
+    keras.backend.clear_session()
+
+    # --- images: ResNet and its plain twin --------------------------------------
+    (xi, yi), (xi_test, yi_test) = load_fashion_mnist(n_train=sized(full=None, ci=256), n_test=sized(full=None, ci=256))
+    xi, xi_test = xi[..., None], xi_test[..., None]
+    image_epochs, batch = sized(full=15, ci=1), 128
+    depth = sized(full=CH05_RESNET_DEPTH, ci=8)
+    steps = int(np.ceil(len(xi) / batch)) * image_epochs
+    progress = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(
+        f"    epoch {epoch + 1}: train acc {logs.get('accuracy', float('nan')):.4f}", flush=True))
+    images = {}
+    for skip in (True, False):
+        set_seed(0)
+        model = compile_classifier(build_resnet(depth, skip=skip), keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, steps)),
+                                   jit_compile=False)
+        label = f"{'ResNet' if skip else 'plain net'}-{depth} (16/32/64)"
+        images[skip] = time_training(label, model, (xi, yi), (xi_test, yi_test), image_epochs, batch, callbacks=(progress,))
+        keras.backend.clear_session()
+
+    gain = round(pretrained["test_accuracy"] - scratch["test_accuracy"], 4)
+    targets = None
+    if not is_ci():
+        targets = {
+            f"Transformer from scratch test accuracy >= {CH05_TARGET_TRANSFORMER}": scratch["test_accuracy"] >= CH05_TARGET_TRANSFORMER,
+            f"pretrained encoder + head >= {CH05_TARGET_PRETRAINED_GAIN:.2f} above from scratch": gain >= CH05_TARGET_PRETRAINED_GAIN,
+            f"pretrained: trainable share of parameters < {CH05_TARGET_TRAINABLE_SHARE:.0%}": trainable_share < CH05_TARGET_TRAINABLE_SHARE,
+            f"ResNet-{depth} test accuracy >= {CH05_TARGET_RESNET}": images[True]["test_accuracy"] >= CH05_TARGET_RESNET,
+            f"ResNet-{depth} above its plain twin": images[True]["test_accuracy"] > images[False]["test_accuracy"],
+        }
+    return {
+        "models": [scratch, lstm_record, pretrained, images[True], images[False]],
+        "pretrained_gain_over_scratch": gain,
+        "targets": targets,
+    }
+
+
+BENCHES["05"] = bench_05
+
+
+# --------------------------------------------------------------------------
+# Chapter 3 -- recurrent networks on the movie-review polarity set
+# --------------------------------------------------------------------------
+
+CH03_TARGET_ACCURACY = 0.76
+CH03_VOCAB_SIZE, CH03_SEQUENCE_LENGTH = 10_000, 40
+#: The chapter-3 notebook's recipe: Embedding 64, 32 units, dropout 0.5, Adam 1e-3,
+#: batch 32, up to 6 epochs, early stopping on validation accuracy (patience 2, best weights kept).
+CH03_COURSE = {"embedding_dim": 64, "units": 32, "dropout": 0.5, "learning_rate": 1e-3, "batch_size": 32, "max_epochs": 6}
+CH03_KINDS = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru", "BiLSTM": "bilstm"}
+
+
+def course_rnn(kind: str, vocab_size: int = CH03_VOCAB_SIZE):
+    """The chapter-3 notebook's recurrent classifier, compiled (see ``CH03_COURSE``)."""
+    import keras
+
+    from course.models import build_rnn_classifier
+
+    model = build_rnn_classifier(
+        kind, vocab_size, CH03_COURSE["embedding_dim"], CH03_COURSE["units"], CH03_COURSE["dropout"], name=f"course_{kind}"
+    )
+    model.compile(optimizer=keras.optimizers.Adam(CH03_COURSE["learning_rate"]), loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def seed_rnn(kind: str, vocab_size: int = CH03_VOCAB_SIZE):
+    """The seed tutorial's recipe, compiled: Embedding 128, SimpleRNN/LSTM 64, Dense 32, Dropout 0.2; Adam."""
+    import keras
+
+    from course.models import build_seed_rnn
+
+    model = build_seed_rnn(kind, vocab_size)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _pad_before(ids: np.ndarray) -> np.ndarray:
+    """Move each row's padding (trailing 0s) before its words: [5, 7, 0, 0] -> [0, 0, 5, 7]."""
+    out = np.zeros_like(ids)
+    for row, sequence in enumerate(ids):
+        words = sequence[sequence != 0]
+        if words.size:
+            out[row, -words.size:] = words
+    return out
+
+
+def bench_03() -> dict[str, Any]:
+    """Chapter 3: the course's four recurrent classifiers against the seed tutorial's two, same data.
+
+    All models read the same word ids: a 10,000-word ``TextVectorization``
+    vocabulary learned from the training sentences, 40 ids per sentence.
+    Course models train with early stopping on the validation set (its
+    scoring is inside their epoch time) and are scored with the best epoch's
+    weights; seed models train 3 epochs, batch 32, as the tutorial did, and
+    are scored after the last one, once on the same ids and once on the same
+    ids padded before the words (the seed model has no mask, so the side of
+    the padding matters to it). ``wall_seconds`` counts building, compiling
+    and training.
+    """
+    import keras
+
+    from course.data import load_movie_reviews
+    from course.models import build_text_vectorizer
+    from course.training import set_seed
+
+    (x, y), (x_val, y_val), (x_test, y_test) = load_movie_reviews(n_train=sized(full=None, ci=500))
+    vectorizer = build_text_vectorizer(x, CH03_VOCAB_SIZE, CH03_SEQUENCE_LENGTH)
+    ids, ids_val, ids_test = (np.asarray(vectorizer(t), dtype=np.int32) for t in (x, x_val, x_test))
+    kinds = sized(full=CH03_KINDS, ci={"LSTM": "lstm"})
+    max_epochs = sized(full=CH03_COURSE["max_epochs"], ci=1)
+    models = []
+    for name, kind in kinds.items():
+        started = time.perf_counter()
+        set_seed(0)
+        model = course_rnn(kind)
+        stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=2, restore_best_weights=True)
+        record = time_training(
+            f"course {name} (emb 64, {CH03_COURSE['units']} units)", model, (ids, y), (ids_test, y_test), max_epochs,
+            CH03_COURSE["batch_size"], fit_kwargs={"validation_data": (ids_val, y_val)}, callbacks=(stop,),
+        )
+        epochs_run = len(record["accuracy_per_epoch"])
+        history = model.history.history
+        best = int(np.argmax(history["val_accuracy"]))
+        record.update(
+            kind=kind,
+            epochs=epochs_run,
+            seconds_per_epoch=round(record["train_seconds"] / epochs_run, 3),
+            best_epoch=best + 1,
+            val_accuracy=round(float(history["val_accuracy"][best]), 4),
+            val_accuracy_per_epoch=[round(float(v), 4) for v in history["val_accuracy"]],
+            test_accuracy=round(float(model.evaluate(ids_test, y_test, batch_size=512, verbose=0, return_dict=True)["accuracy"]), 4),
+            wall_seconds=round(time.perf_counter() - started, 1),
+        )
+        print(f"    -> best epoch {best + 1} by validation ({record['val_accuracy']:.4f}): test accuracy {record['test_accuracy']:.4f}", flush=True)
+        models.append(record)
+    # The seed recipe has no mask: it reads the padding as words. We run it on the same ids (padding after
+    # the words, as TextVectorization writes them) and on the same ids padded before the words (what
+    # keras.utils.pad_sequences does by default, as the seed tutorial did), so the padding's effect shows.
+    seed_kinds = sized(full={"SimpleRNN": "simple_rnn", "LSTM": "lstm"}, ci={"SimpleRNN": "simple_rnn"})
+    paddings = sized(full=("post", "pre"), ci=("post",))
+    for padding in paddings:
+        train_ids, test_ids = (ids, ids_test) if padding == "post" else (_pad_before(ids), _pad_before(ids_test))
+        for name, kind in seed_kinds.items():
+            started = time.perf_counter()
+            set_seed(0)
+            record = time_training(
+                f"seed {name} (emb 128, 64 units, {padding}-padded)", seed_rnn(kind), (train_ids, y), (test_ids, y_test),
+                sized(full=3, ci=1), 32,
+            )
+            record.update(kind=f"seed_{kind}", padding=padding, wall_seconds=round(time.perf_counter() - started, 1))
+            models.append(record)
+    course_models = [m for m in models if not m["kind"].startswith("seed_")]
+    chosen = max(course_models, key=lambda m: m["val_accuracy"])
+    targets = None
+    if not is_ci():
+        targets = {
+            f"test accuracy of the best course recurrent model (chosen by validation accuracy) >= {CH03_TARGET_ACCURACY}": chosen["test_accuracy"] >= CH03_TARGET_ACCURACY,
+        }
+    return {
+        "models": models,
+        "best_by_validation": {"name": chosen["name"], "test_accuracy": chosen["test_accuracy"]},
+        "best_test_accuracy": max(m["test_accuracy"] for m in course_models),
+        "data": {"train": int(len(x)), "validation": int(len(x_val)), "test": int(len(x_test)),
+                 "vocab_size": CH03_VOCAB_SIZE, "sequence_length": CH03_SEQUENCE_LENGTH},
+        "course_recipe": CH03_COURSE,
+        "targets": targets,
+    }
+
+
+BENCHES["03"] = bench_03
+
+
+# --------------------------------------------------------------------------
+# Chapter 2 -- CNNs on Fashion-MNIST
+# --------------------------------------------------------------------------
+
+CH02_TARGET_LENET = 0.92
+CH02_TARGET_BN_AUG = 0.93
+CH02_EPOCHS = {"lenet": 15, "bn_aug": 15}
+CH02_BATCH = 128
+
+
+def compile_cnn(model: Any, n_train: int, epochs: int, batch_size: int = CH02_BATCH, learning_rate: float = 1e-3):
+    """The course's chapter-2 training recipe, compiled.
+
+    Adam with a cosine-decayed learning rate (``learning_rate`` down to 0 over
+    ``epochs`` epochs of ``n_train`` examples in batches of ``batch_size``),
+    and 32 training steps per call into TensorFlow. No XLA: on a 2-core CPU,
+    ``jit_compile=True`` made a LeNet epoch over 10x slower (it compiles
+    Dropout's random numbers into slow code). Shared by the notebook and
+    ``course bench 02``.
+    """
+    import keras
+
+    from course.training import compile_classifier
+
+    steps = int(np.ceil(n_train / batch_size)) * epochs
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
+    return compile_classifier(model, keras.optimizers.Adam(schedule), jit_compile=False, steps_per_execution=32)
+
+
+def bench_02() -> dict[str, Any]:
+    """Chapter 2: LeNet-style CNN and the BatchNorm + augmentation CNN against the seed recipe."""
+    from course.data import load_fashion_mnist
+    from course.models import build_augmentation, build_cnn_bn, build_lenet, build_seed_cnn
+    from course.training import compile_classifier, set_seed
+
+    (x, y), (x_test, y_test) = load_fashion_mnist(n_train=sized(full=None, ci=2000), n_test=sized(full=None, ci=500))
+    x, x_test = x[..., None], x_test[..., None]
+    data = ((x, y), (x_test, y_test))
+    lenet_epochs, bn_epochs, seed_epochs = sized(full=CH02_EPOCHS["lenet"], ci=1), sized(full=CH02_EPOCHS["bn_aug"], ci=1), sized(full=5, ci=1)
+    thresholds = (0.90, CH02_TARGET_LENET, CH02_TARGET_BN_AUG)
+    warm_up(x, y)
+    set_seed(0)
+    seed = time_training("seed CNN (Adam, batch 32)", compile_classifier(build_seed_cnn(), "adam", 1e-3, jit_compile=False),
+                         *data, seed_epochs, 32, thresholds)
+    set_seed(0)
+    lenet = time_training("LeNet-style CNN (batch 128)", compile_cnn(build_lenet(), len(x), lenet_epochs, learning_rate=1e-3),
+                          *data, lenet_epochs, CH02_BATCH, thresholds)
+    set_seed(0)
+    bn_aug = time_training("BN CNN + augmentation (batch 128)",
+                           compile_cnn(build_cnn_bn(augmentation=build_augmentation()), len(x), bn_epochs, learning_rate=2e-3),
+                           *data, bn_epochs, CH02_BATCH, thresholds)
+    targets = None
+    if not is_ci():
+        targets = {
+            f"LeNet-style CNN test accuracy >= {CH02_TARGET_LENET}": lenet["test_accuracy"] >= CH02_TARGET_LENET,
+            f"BatchNorm + augmentation CNN test accuracy >= {CH02_TARGET_BN_AUG}": bn_aug["test_accuracy"] >= CH02_TARGET_BN_AUG,
+        }
+    return {"models": [lenet, bn_aug, seed], "targets": targets}
+
+
+BENCHES["02"] = bench_02

@@ -5,6 +5,7 @@
     course notebooks [--check]     write notebooks/ from solutions/ (or check they are in sync)
     course run [CHAPTER ...]       execute solution notebooks headless into build/ (+ HTML)
     course bench CHAPTER --out F   accuracy and speed record of a chapter, as JSON
+    course grade SUBMISSIONS --out grades.csv   auto-grade a class (see course.grading)
 """
 
 from __future__ import annotations
@@ -107,6 +108,62 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0 if record.get("targets_met", True) else 1
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from course.grading import GraderConfig, GradeOptions, GradingError, grade, merge, parse_shard
+
+    try:
+        if args.merge:
+            if args.submissions:
+                raise GradingError("--merge takes JSON files only; leave out SUBMISSIONS.")
+            data = merge(args.merge, args.out, args.json, args.feedback)
+            print(f"merged {len(args.merge)} files: {len(data['students'])} students -> {args.out}")
+            return 0
+        if not args.submissions:
+            raise GradingError("give the SUBMISSIONS folder (one sub-folder per student), or --merge FILES.")
+        options = GradeOptions(
+            mode="full" if args.full else "ci",
+            cell_timeout=args.cell_timeout,
+            notebook_timeout=args.notebook_timeout,
+            memory_mb=args.memory_mb,
+            max_output_mb=args.max_output_mb,
+            jobs=args.jobs,
+            only=[c for value in args.only for c in value.split(",") if c] or None,
+            students=[s for s in args.students.split(",") if s] if args.students else None,
+            shard=parse_shard(args.shard) if args.shard else None,
+            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+            use_cache=not args.no_cache,
+            retry_failed=args.retry_failed,
+            checks=dict(_split_pair(value) for value in args.checks),
+            config=GraderConfig.load(args.config) if args.config else GraderConfig(),
+            executed_dir=Path(args.executed) if args.executed else None,
+        )
+
+        def progress(student: str, chapter: str, record: dict, cached: bool) -> None:
+            seconds = sum(record.get("seconds", {}).values()) if not cached else 0
+            how = "cached" if cached else f"{seconds:.0f} s"
+            print(f"  {student:20s} {chapter:15s} {record['status']:8s} {record['total']:g}/{record['max_total']:g} ({how})", flush=True)
+
+        report = grade(args.submissions, args.out, options, json_out=args.json, feedback_dir=args.feedback, progress=progress)
+    except GradingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: {args.out} was left as it was; run the same command again to resume (finished notebooks are cached).", file=sys.stderr)
+        return 130
+    print(f"graded {len(report.data['students'])} students in {report.seconds:.0f} s "
+          f"({report.executed} notebooks run, {report.cached} from the cache) -> {args.out}")
+    return 0
+
+
+def _split_pair(text: str) -> tuple[str, str]:
+    chapter, sep, module = text.partition("=")
+    if not sep or not chapter or not module:
+        from course.grading import GradingError
+
+        raise GradingError(f"--checks {text!r}: expected CHAPTER=MODULE_OR_FILE, e.g. 06_extra=my_checks.py.")
+    return chapter, module
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Deep-learning course: data, notebooks, benchmarks and grading.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +191,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("chapter", help="chapter number, e.g. 01")
     p.add_argument("--out", help="JSON file to write (default: print only)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("grade", help="auto-grade a class: execute notebooks, run the checkers, write grades.csv and feedback")
+    p.add_argument("submissions", nargs="?", help="folder with one sub-folder per student (alice/01_mlp.ipynb, ...)")
+    p.add_argument("--out", default="grades.csv", help="grades CSV to write (default: grades.csv)")
+    p.add_argument("--json", help="grades JSON with every message (default: the CSV's name with .json)")
+    p.add_argument("--feedback", help="folder for <student>/<chapter>.md feedback (default: feedback/ next to --out)")
+    p.add_argument("--config", help="teacher's TOML: points, hidden extra seeds (keep it outside SUBMISSIONS)")
+    p.add_argument("--only", action="append", default=[], help="grade only this chapter (01 or 01_mlp); repeat or comma-separate")
+    p.add_argument("--students", help="comma-separated student folders to grade (default: all)")
+    p.add_argument("--jobs", type=int, help="notebooks graded in parallel (default: number of cores)")
+    p.add_argument("--cell-timeout", type=float, help="seconds per cell, and per exercise check (default: 180; 3600 with --full)")
+    p.add_argument("--notebook-timeout", type=float, help="seconds per notebook (default: 900; 14400 with --full)")
+    p.add_argument("--memory-mb", type=float, default=4096, help="memory a kernel may use before it is stopped (default: 4096)")
+    p.add_argument("--max-output-mb", type=float, default=1.0, help="output kept per notebook (default: 1)")
+    p.add_argument("--shard", help="i/n: grade only every n-th student starting at i (0 <= i < n), e.g. $JOB_COMPLETION_INDEX/4")
+    p.add_argument("--merge", nargs="+", metavar="JSON", help="merge shard JSON files into --out instead of grading")
+    p.add_argument("--full", action="store_true", help="run the notebooks full-size (default: CI-sized, COURSE_MODE=ci)")
+    p.add_argument("--cache-dir", help="result cache (default: .course-grade-cache next to --out)")
+    p.add_argument("--no-cache", action="store_true", help="grade everything again, ignoring cached results")
+    p.add_argument("--retry-failed", action="store_true", help="grade again notebooks whose cached status is timeout or crashed")
+    p.add_argument("--checks", action="append", default=[], metavar="CHAPTER=MODULE", help="use these checkers for a chapter (module name or .py file)")
+    p.add_argument("--executed", help="also save each executed notebook as DIR/<student>/<chapter>.ipynb")
+    p.set_defaults(func=cmd_grade)
 
     return parser
 
