@@ -167,3 +167,7 @@ def test_model_exercise_reports_a_builder_that_returns_something_else(model_exer
 def test_unknown_chapter_lists_the_known_ones():
     with pytest.raises(ValueError, match="Unknown chapter '99_x'"):
         chapter_exercises("99_x")
+
+
+def test_a_wrong_scalar_reads_without_a_stray_space():
+    assert compare_arrays(np.array(2.0), 3.0).startswith("wrong value: expected 2, got 3")

@@ -150,11 +150,11 @@ def compare_arrays(expected: np.ndarray, actual: Any, rtol: float = 1e-4, atol: 
     close = np.isclose(array, expected, rtol=rtol, atol=atol)
     if not np.all(close):
         index = tuple(int(i) for i in np.argwhere(~close)[0])
-        where = f"at index {index}" if index else ""
+        where = f"wrong value at index {index}" if index else "wrong value"
         return (
-            f"wrong value {where}: expected {expected[index]:.6g}, got {array[index]:.6g} "
+            f"{where}: expected {expected[index]:.6g}, got {array[index]:.6g} "
             f"({int((~close).sum())} of {close.size} values differ)"
-        ).replace("  ", " ")
+        )
     return None
 
 
