@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from course.checks.core import (
+    HintedFunctionExercise, same_values,
     ERROR, NOT_DONE, Exercise, FunctionExercise, ModelExercise, Outcome, as_float_array, call_safely,
     compare_arrays, describe_value,
 )
@@ -36,44 +37,6 @@ CHAPTER = "01_mlp"
 #: Probabilities are clipped to [EPS, 1] before the log in cross-entropy (Keras uses the same epsilon).
 EPS = 1e-7
 GRADIENT_NAMES = ("dW1", "db1", "dW2", "db2")
-
-
-@dataclass
-class HintedFunctionExercise(FunctionExercise):
-    """A FunctionExercise that names a typical mistake when a wrong answer matches it.
-
-    ``mistakes``: list of ``(function, hint)``; ``function`` takes a case's
-    arguments and returns what that mistake would give.
-    """
-
-    mistakes: list[tuple[Callable[..., Any], str]] = field(default_factory=list)
-
-    def judge(self, inputs, outcomes):
-        result = super().judge(inputs, outcomes)
-        if result.passed or result.status in (ERROR, NOT_DONE):
-            return result
-        for args, outcome in zip(inputs, outcomes):
-            if not outcome.ok or compare_arrays(self.reference(*args), outcome.value, self.rtol, self.atol) is None:
-                continue
-            for wrong, hint in self.mistakes:
-                try:
-                    with np.errstate(all="ignore"):
-                        expected_wrong = wrong(*args)
-                    if _same(expected_wrong, outcome.value, self.rtol, self.atol):
-                        result.message = result.message.rstrip(".") + f". Hint: {hint}"
-                        return result
-                except Exception:  # a hint that does not apply to this case
-                    continue
-            break
-        return result
-
-
-def _same(expected: Any, actual: Any, rtol: float, atol: float) -> bool:
-    """True when ``actual`` equals ``expected`` within tolerance, NaN and inf matching NaN and inf."""
-    a, e = as_float_array(actual), as_float_array(expected)
-    if a is None or e is None or a.shape != e.shape:
-        return False
-    return bool(np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True))
 
 
 def _naive_softmax(z):

@@ -25,7 +25,7 @@ import numpy as np
 
 from dataclasses import dataclass
 
-from course.checks.ch01_mlp import HintedFunctionExercise as _FirstCaseHinted
+from course.checks.core import HintedFunctionExercise as _FirstCaseHinted
 from course.checks.core import ERROR, NOT_DONE, ModelExercise, compare_arrays
 from course.config import sized
 
@@ -36,7 +36,7 @@ CHAPTER = "02_cnn"
 class HintedFunctionExercise(_FirstCaseHinted):
     """A FunctionExercise that names a typical mistake when it explains the learner's output on EVERY case.
 
-    (Chapter 1's version looks at the first wrong case only; with integer
+    (The core version, course.checks.core.HintedFunctionExercise, looks at the first wrong case only; with integer
     formulas one case can fit two mistakes, e.g. p = 1 hides "n + p" behind
     "forgot the + 1".)
     """

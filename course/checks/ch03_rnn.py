@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from course.checks.core import (
+    HintedFunctionExercise,
     ERROR,
     NOT_DONE,
     Exercise,
@@ -48,41 +49,6 @@ SEQUENCE_LENGTH = 40
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1 / (1 + exp(-z)), without overflow
-
-
-@dataclass
-class HintedFunctionExercise(FunctionExercise):
-    """A FunctionExercise that names a typical mistake when a wrong answer matches it.
-
-    ``mistakes``: list of ``(function, hint)``; ``function`` takes the case's
-    arguments and returns what that mistake would give. Arguments are deep
-    copied before the learner's function sees them, so a function that changes
-    a list it was given cannot change the test case.
-    """
-
-    mistakes: list[tuple[Callable[..., Any], str]] = field(default_factory=list)
-
-    def run(self, answer: Any, inputs: list[tuple]) -> list[Outcome]:
-        return super().run(answer, [copy.deepcopy(args) for args in inputs])
-
-    def judge(self, inputs, outcomes):
-        result = super().judge(inputs, outcomes)
-        if result.passed or result.status in (ERROR, NOT_DONE):
-            return result
-        for args, outcome in zip(inputs, outcomes):
-            if not outcome.ok:
-                continue
-            if compare_arrays(self.reference(*args), outcome.value, self.rtol, self.atol) is None:
-                continue
-            for wrong, hint in self.mistakes:
-                try:
-                    if compare_arrays(wrong(*args), outcome.value, self.rtol, self.atol) is None:
-                        result.message = result.message.rstrip(".") + f". Hint: {hint}"
-                        return result
-                except Exception:  # a hint that does not apply to this case
-                    continue
-            break
-        return result
 
 
 def _describe_shapes(names: tuple[str, ...]) -> Callable[[tuple], str]:

@@ -21,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from course.checks.core import (
+    HintedFunctionExercise,
     ERROR, Exercise, FunctionExercise, Outcome, call_safely, compare_arrays, describe_value,
 )
 
@@ -29,36 +30,6 @@ CHAPTER = "04_gan"
 
 def _softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
-
-
-@dataclass
-class HintedFunctionExercise(FunctionExercise):
-    """A FunctionExercise that names a typical mistake when a wrong answer matches it.
-
-    ``mistakes``: list of ``(function, hint)``; ``function`` takes the case's
-    arguments and returns what that mistake would give.
-    """
-
-    mistakes: list[tuple[Callable[..., Any], str]] = field(default_factory=list)
-
-    def judge(self, inputs, outcomes):
-        result = super().judge(inputs, outcomes)
-        if result.passed or result.status == ERROR or result.status == "not done":
-            return result
-        for args, outcome in zip(inputs, outcomes):
-            if not outcome.ok:
-                continue
-            if compare_arrays(self.reference(*args), outcome.value, self.rtol, self.atol) is None:
-                continue
-            for wrong, hint in self.mistakes:
-                try:
-                    if compare_arrays(wrong(*args), outcome.value, self.rtol, self.atol) is None:
-                        result.message = result.message.rstrip(".") + f". Hint: {hint}"
-                        return result
-                except Exception:  # a hint that does not apply to this case
-                    continue
-            break
-        return result
 
 
 # --------------------------------------------------------------------------

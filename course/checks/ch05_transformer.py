@@ -22,40 +22,13 @@ from typing import Any, Callable
 import numpy as np
 
 from course.checks.core import (
+    HintedFunctionExercise,
     ERROR, NOT_DONE, Exercise, FunctionExercise, ModelExercise, Outcome, call_safely, compare_arrays, describe_value,
 )
 from course.config import sized
 
 CHAPTER = "05_transformer"
 NEG = -1e9
-
-
-@dataclass
-class HintedFunctionExercise(FunctionExercise):
-    """A FunctionExercise that names a typical mistake when a wrong answer matches it.
-
-    ``mistakes``: list of ``(function, hint)``; ``function`` takes the case's
-    arguments and returns what that mistake would give.
-    """
-
-    mistakes: list[tuple[Callable[..., Any], str]] = field(default_factory=list)
-
-    def judge(self, inputs, outcomes):
-        result = super().judge(inputs, outcomes)
-        if result.passed or result.status in (ERROR, NOT_DONE):
-            return result
-        for args, outcome in zip(inputs, outcomes):
-            if not outcome.ok or compare_arrays(self.reference(*args), outcome.value, self.rtol, self.atol) is None:
-                continue
-            for wrong, hint in self.mistakes:
-                try:
-                    if compare_arrays(wrong(*args), outcome.value, self.rtol, self.atol) is None:
-                        result.message = result.message.rstrip(".") + f". Hint: {hint}"
-                        return result
-                except Exception:  # a hint that does not apply to this case
-                    continue
-            break
-        return result
 
 
 def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -22,6 +22,7 @@ what is wrong and where, never the expected values of a whole answer.
 
 from __future__ import annotations
 
+import copy
 import math
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -272,6 +273,50 @@ class FunctionExercise(Exercise):
             if problem:
                 return self.result(False, f"{self._case_name(i, args)}: {problem}.")
         return self.result(True, f"correct on all {len(inputs)} random test cases.")
+
+
+def same_values(expected: Any, actual: Any, rtol: float, atol: float) -> bool:
+    """True when ``actual`` equals ``expected`` within tolerance; NaN and inf match NaN and inf."""
+    a, e = as_float_array(actual), as_float_array(expected)
+    if a is None or e is None or a.shape != e.shape:
+        return False
+    return bool(np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True))
+
+
+@dataclass
+class HintedFunctionExercise(FunctionExercise):
+    """A FunctionExercise that names a typical mistake when a wrong answer matches it.
+
+    ``mistakes``: list of ``(function, hint)``; ``function`` takes a case's
+    arguments and returns what that mistake would give. The first wrong case
+    is compared with each mistake; a match adds ``Hint: ...`` to the message.
+    Arguments are deep-copied before the learner's function sees them, so a
+    function that changes a list it was given cannot change the test case.
+    """
+
+    mistakes: list[tuple[Callable[..., Any], str]] = field(default_factory=list)
+
+    def run(self, answer: Any, inputs: list[tuple]) -> list[Outcome]:
+        return super().run(answer, [copy.deepcopy(args) for args in inputs])
+
+    def judge(self, inputs: list[tuple], outcomes: list[Outcome]) -> CheckResult:
+        result = super().judge(inputs, outcomes)
+        if result.passed or result.status in (ERROR, NOT_DONE):
+            return result
+        for args, outcome in zip(inputs, outcomes):
+            if not outcome.ok or compare_arrays(self.reference(*args), outcome.value, self.rtol, self.atol) is None:
+                continue
+            for wrong, hint in self.mistakes:
+                try:
+                    with np.errstate(all="ignore"):
+                        expected_wrong = wrong(*args)
+                    if same_values(expected_wrong, outcome.value, self.rtol, self.atol):
+                        result.message = result.message.rstrip(".") + f". Hint: {hint}"
+                        return result
+                except Exception:  # a hint that does not apply to this case
+                    continue
+            break
+        return result
 
 
 def run_checks(results: Sequence[CheckResult]) -> dict:
