@@ -319,6 +319,20 @@ class HintedFunctionExercise(FunctionExercise):
         return result
 
 
+def yours_or_reference(exercise: Exercise, answer: Any, reference: Callable) -> Callable:
+    """Return the learner's ``answer`` if it passes ``exercise``'s check, else ``reference`` (and say which).
+
+    A notebook's story uses it so that it runs on the learner's own code once
+    it is right, and still runs before that.
+    """
+    result = exercise.check(answer, seed=0, quiet=True)
+    if result.passed:
+        print(f"Using your `{exercise.target}` (it passes its check).")
+        return answer
+    print(f"Your `{exercise.target}` does not pass its check yet ({result.status}): the course's version stands in, so the notebook runs on.")
+    return reference
+
+
 def run_checks(results: Sequence[CheckResult]) -> dict:
     """Summarise several CheckResults: points earned, points possible, list of failures."""
     earned = sum(r.points for r in results)
