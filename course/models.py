@@ -547,6 +547,7 @@ def build_resnet(
     skip: bool = True,
     n_classes: int = 10,
     input_shape: tuple = (28, 28, 1),
+    augmentation=None,
     name: str | None = None,
 ):
     """Build a small ResNet for 28x28 images (the CIFAR-style ResNets of He et al., 2016).
@@ -556,7 +557,9 @@ def build_resnet(
     stride 2), global average pooling and a softmax. ``depth`` counts the
     weight layers on the longest path: ``depth = 2 * n * len(widths) + 2``
     (8, 14, 20, 32... for three stages). ``skip=False`` builds the plain
-    twin: the same layers without shortcuts.
+    twin: the same layers without shortcuts. ``augmentation`` (a Keras
+    layer or model, e.g. :func:`build_augmentation`) is applied first, in
+    training only.
     Input ``(batch, 28, 28, 1)``; output ``(batch, n_classes)`` probabilities.
 
     Example:
@@ -579,7 +582,8 @@ def build_resnet(
     blocks = (depth - 2) // per_stage
     layers = keras.layers
     images = keras.Input(shape=input_shape, name="image")
-    h = layers.Conv2D(widths[0], 3, padding="same", use_bias=False, kernel_initializer="he_normal", name="stem_conv")(images)
+    h = augmentation(images) if augmentation is not None else images
+    h = layers.Conv2D(widths[0], 3, padding="same", use_bias=False, kernel_initializer="he_normal", name="stem_conv")(h)
     h = layers.BatchNormalization(name="stem_bn")(h)
     h = layers.ReLU(name="stem_relu")(h)
     for s, width in enumerate(widths, start=1):
@@ -701,8 +705,8 @@ def build_seed_cnn(input_shape: tuple = (28, 28, 1), n_classes: int = 10):
 def build_augmentation(translate: float = 0.1, flip: bool = True, zoom: float = 0.0, name: str = "augment"):
     """Build a data-augmentation pipeline of Keras preprocessing layers for clothes images.
 
-    RandomTranslation (up to ``translate`` of the height and width, zero
-    padding), then RandomFlip("horizontal") when ``flip`` (a shirt mirrored
+    RandomTranslation (up to ``translate`` of the height and width, whole
+    pixels, zero padding), then RandomFlip("horizontal") when ``flip`` (a shirt mirrored
     left-right is still a shirt; upside down it is not, so no vertical flip),
     then RandomZoom (up to ``zoom``) when ``zoom > 0``. The layers act only
     during training (``training=True``); at test time they pass images through.
@@ -722,11 +726,13 @@ def build_augmentation(translate: float = 0.1, flip: bool = True, zoom: float = 
     images = keras.Input(shape=(28, 28, 1), name="image")
     h = images
     if translate:
-        h = layers.RandomTranslation(translate, translate, fill_mode="constant", name="translate")(h)
+        # "nearest" moves whole pixels; the default bilinear interpolation would also blur
+        # the shifted images, which test images never are.
+        h = layers.RandomTranslation(translate, translate, fill_mode="constant", interpolation="nearest", name="translate")(h)
     if flip:
         h = layers.RandomFlip("horizontal", name="flip")(h)
     if zoom:
-        h = layers.RandomZoom(zoom, fill_mode="constant", name="zoom")(h)
+        h = layers.RandomZoom(zoom, fill_mode="constant", interpolation="nearest", name="zoom")(h)
     return keras.Model(images, h, name=name)
 
 
@@ -737,12 +743,13 @@ def build_cnn_bn(
     dense: int = 128,
     dropout: float = 0.3,
     augmentation=None,
+    convs_per_block: int = 1,
     name: str = "cnn_bn",
 ):
     """Build a CNN of Conv-BatchNorm-ReLU-Pool blocks, optionally with data augmentation in front.
 
-    ``[augmentation] -> (Conv 3x3 "same", no bias -> BatchNorm -> ReLU -> MaxPool 2x2)``
-    per entry of ``filters`` -> Flatten -> Dense(dense, ReLU) -> Dropout ->
+    ``[augmentation] -> ((Conv 3x3 "same", no bias -> BatchNorm -> ReLU) x convs_per_block
+    -> MaxPool 2x2)`` per entry of ``filters`` -> Flatten -> Dense(dense, ReLU) -> Dropout ->
     Dense(n_classes, softmax). The convolutions have no bias: BatchNorm's
     shift ``beta`` plays its role. Input ``(batch, 28, 28, 1)`` in [0, 1];
     output ``(batch, n_classes)`` probabilities.
@@ -755,6 +762,9 @@ def build_cnn_bn(
         dropout: fraction dropped after the hidden Dense layer (0 turns it off).
         augmentation: a Keras layer or model applied first (active only in
             training), e.g. :func:`build_augmentation`; None for none.
+        convs_per_block: Conv-BatchNorm-ReLU layers before each pooling (2 is
+            the VGG pattern: two 3x3 convolutions see 5x5 pixels with fewer
+            weights than one 5x5 convolution, and add a non-linearity).
 
     Example:
         >>> build_cnn_bn().output.shape
@@ -773,13 +783,16 @@ def build_cnn_bn(
         raise ValueError(f"filters has {len(filters)} blocks, too many for {shape[0]}x{shape[1]} images (each halves the size).")
     _check_positive_int("dense", dense)
     _check_fraction("dropout", dropout)
+    _check_positive_int("convs_per_block", convs_per_block)
     layers = keras.layers
     images = keras.Input(shape=shape, name="image")
     h = augmentation(images) if augmentation is not None else images
     for i, f in enumerate(filters, start=1):
-        h = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"conv_{i}")(h)
-        h = layers.BatchNormalization(name=f"bn_{i}")(h)
-        h = layers.ReLU(name=f"relu_{i}")(h)
+        for j in range(1, convs_per_block + 1):
+            suffix = f"{i}" if j == 1 else f"{i}_{j}"  # conv_1, conv_1_2, ...
+            h = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"conv_{suffix}")(h)
+            h = layers.BatchNormalization(name=f"bn_{suffix}")(h)
+            h = layers.ReLU(name=f"relu_{suffix}")(h)
         h = layers.MaxPooling2D(2, name=f"pool_{i}")(h)
     h = layers.Flatten(name="flatten")(h)
     h = layers.Dense(dense, activation="relu", name="dense")(h)

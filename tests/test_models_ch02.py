@@ -70,6 +70,22 @@ def test_cnn_bn_halves_the_size_in_each_block():
     assert tuple(model.get_layer("pool_3").output.shape[1:]) == (3, 3, 128)
 
 
+def test_cnn_bn_with_two_convs_per_block_stacks_conv_bn_relu_twice_before_each_pool():
+    model = build_cnn_bn(filters=(8, 16), convs_per_block=2)
+    kinds = [layer.__class__.__name__ for layer in model.layers[1:8]]
+    assert kinds == ["Conv2D", "BatchNormalization", "ReLU"] * 2 + ["MaxPooling2D"]
+    assert [conv.name for conv in _conv_layers(model)] == ["conv_1", "conv_1_2", "conv_2", "conv_2_2"]
+    assert tuple(model.get_layer("pool_2").output.shape[1:]) == (7, 7, 16)
+
+
+def test_augmentation_shifts_whole_pixels_without_blurring():
+    images = np.zeros((4, 28, 28, 1), "float32")
+    images[:, 10:18, 10:18] = 1.0                     # a white square: any blur would make grey pixels
+    shifted = build_augmentation(translate=0.1, flip=False)(images, training=True).numpy()
+    assert set(np.unique(shifted)) <= {0.0, 1.0}, "translation interpolated between pixels (blurred the images)"
+    assert not np.array_equal(shifted, images)
+
+
 def test_augmentation_changes_images_only_in_training():
     augment = build_augmentation(translate=0.2, flip=True, zoom=0.1)
     assert np.array_equal(augment(IMAGES, training=False).numpy(), IMAGES)
@@ -92,6 +108,7 @@ def test_cnn_bn_with_augmentation_predicts_deterministically():
         (build_cnn_bn, {"filters": (8, -1)}, "each entry of filters must be a positive integer"),
         (build_cnn_bn, {"filters": (8,) * 6}, "too many"),
         (build_cnn_bn, {"dense": 0}, "dense must be a positive integer"),
+        (build_cnn_bn, {"convs_per_block": 0}, "convs_per_block must be a positive integer"),
         (build_augmentation, {"translate": 0.7}, r"translate must be a fraction in \[0, 0.5\)"),
         (build_augmentation, {"zoom": -0.1}, r"zoom must be a fraction in \[0, 0.5\)"),
     ],

@@ -96,6 +96,17 @@ def test_resnet_and_plain_twin_have_equal_depth_and_ten_outputs(depth):
     assert resnet.count_params() - plain.count_params() == 16 * 32 + 4 * 32 + 32 * 64 + 4 * 64  # the two projections
 
 
+def test_resnet_applies_its_augmentation_only_in_training():
+    import keras
+
+    from course.models import build_augmentation
+
+    images = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    model = build_resnet(8, augmentation=build_augmentation(translate=0.2))
+    assert isinstance(model.layers[1], keras.Model) and model.layers[1].name == "augment"
+    assert np.allclose(model.predict(images, verbose=0), model.predict(images, verbose=0))
+
+
 @pytest.mark.parametrize("kwargs, argument", [({"depth": 9}, "depth"), ({"widths": ()}, "widths"), ({"n_classes": 0}, "n_classes")])
 def test_resnet_rejects_bad_arguments(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
