@@ -45,6 +45,22 @@ def environment_record() -> dict[str, Any]:
     }
 
 
+#: Where :func:`time_training` appends each finished model's record while a bench runs
+#: (``<out>.partial.json``), so a run stopped halfway keeps what it measured. Set by run_bench.
+_partial_path: Path | None = None
+
+
+def _save_partial(record: dict[str, Any]) -> None:
+    """Append one model's record to the running bench's partial file (no-op outside ``run_bench --out``)."""
+    if _partial_path is None:
+        return
+    done = json.loads(_partial_path.read_text(encoding="utf-8")) if _partial_path.exists() else {"partial": True, "models": []}
+    done["models"].append(record)
+    tmp = _partial_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(done, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(_partial_path)
+
+
 def accuracy_tracker(x_test: Any, y_test: Any, thresholds: tuple[float, ...], batch_size: int = 1024):
     """Keras callback: after every epoch, score test accuracy and note when thresholds are first reached.
 
@@ -125,6 +141,7 @@ def time_training(
         f"{record['train_seconds']:.1f} s total  to-threshold {record['seconds_to']}",
         flush=True,
     )
+    _save_partial(record)
     return record
 
 
@@ -235,7 +252,9 @@ def run_bench(chapter: str, out: Path | None = None) -> dict[str, Any]:
 
     Args:
         chapter: "01".."05" (or "01_mlp"-style names; the first two characters count).
-        out: JSON file to write; None only prints.
+        out: JSON file to write; None only prints. While the bench runs, each
+            finished model's record is also appended to ``<out>.partial.json``,
+            which is removed once ``out`` is written.
 
     Returns:
         The record: ``chapter``, environment facts, ``models`` (one dict per
@@ -249,7 +268,16 @@ def run_bench(chapter: str, out: Path | None = None) -> dict[str, Any]:
     print(f"course bench {key} ({mode()} mode)", flush=True)
     started = time.perf_counter()
     record = {"chapter": key, **environment_record()}
-    record.update(BENCHES[key]())
+    global _partial_path
+    partial = None if out is None else Path(out).with_suffix(".partial.json")
+    if partial is not None:
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+    _partial_path = partial
+    try:
+        record.update(BENCHES[key]())
+    finally:
+        _partial_path = None
     record["bench_seconds"] = round(time.perf_counter() - started, 1)
     targets = record.get("targets")
     record["targets_met"] = None if targets is None else all(targets.values())
@@ -262,6 +290,7 @@ def run_bench(chapter: str, out: Path | None = None) -> dict[str, Any]:
         tmp = out.with_suffix(out.suffix + ".tmp")
         tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         tmp.replace(out)
+        partial.unlink(missing_ok=True)
         print(f"wrote {out}")
     return record
 

@@ -90,6 +90,29 @@ def test_bench_01_ci_sized_writes_a_json_record(tmp_path, ci_mode):
     assert record["targets_met"] is None  # CI-sized numbers are not measurements
     for model in record["models"]:
         assert 0.0 <= model["test_accuracy"] <= 1.0 and model["seconds_per_epoch"] > 0
+    assert not (tmp_path / "bench.partial.json").exists(), "the partial record should be removed once the full one is written"
+
+
+def test_a_bench_stopped_halfway_keeps_the_models_it_finished(tmp_path, monkeypatch):
+    import keras
+    import numpy as np
+
+    from course import bench
+
+    def half_a_bench():
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        x, y = np.zeros((8, 3), "float32"), np.zeros(8, "int32")
+        bench.time_training("first model", model, (x, y), (x, y), epochs=1, batch_size=4)
+        raise KeyboardInterrupt  # stopped before the second model
+
+    monkeypatch.setitem(bench.BENCHES, "99", half_a_bench)
+    out = tmp_path / "bench.json"
+    with pytest.raises(KeyboardInterrupt):
+        bench.run_bench("99", out)
+    partial = json.loads((tmp_path / "bench.partial.json").read_text())
+    assert not out.exists()
+    assert partial["partial"] is True and [m["name"] for m in partial["models"]] == ["first model"]
 
 
 def test_the_console_command_is_installed():
