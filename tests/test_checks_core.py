@@ -171,3 +171,22 @@ def test_unknown_chapter_lists_the_known_ones():
 
 def test_a_wrong_scalar_reads_without_a_stray_space():
     assert compare_arrays(np.array(2.0), 3.0).startswith("wrong value: expected 2, got 3")
+
+
+def _run_in_ipython(code, namespace):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(namespace)
+    shell.run_cell(code, store_history=True)
+
+
+def test_a_check_cell_ending_with_the_call_shows_its_line_once(double, capsys):
+    _run_in_ipython("double.check(lambda x: 2 * x)", {"double": double})
+    lines = [line for line in capsys.readouterr().out.splitlines() if "00_test:double" in line]
+    assert len(lines) == 1, f"the check line was shown {len(lines)} times: {lines}"
+
+
+def test_a_result_displayed_later_still_shows_its_line(double, capsys):
+    _run_in_ipython("result = double.check(lambda x: 2 * x, quiet=True)\nresult", {"double": double})
+    assert "[PASSED] 00_test:double" in capsys.readouterr().out

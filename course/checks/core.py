@@ -67,6 +67,15 @@ class CheckResult:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython display
         printer.text(self.line())
 
+    def _ipython_display_(self) -> None:
+        """Show the line in a notebook, unless ``check`` has printed it already.
+
+        A check cell ends with the call, so IPython would otherwise show the
+        printed line and then the returned result: the same line twice.
+        """
+        if not getattr(self, "_printed", False):
+            print(self.line())
+
     def to_dict(self) -> dict:
         """Plain-dict form, for JSON reports."""
         return asdict(self)
@@ -219,6 +228,7 @@ class Exercise:
             result = self.result(False, f"the checker itself failed ({type(error).__name__}: {error}); please report this.", ERROR)
         if not quiet:
             print(result.line())
+            result._printed = True  # not a dataclass field: to_dict() and == ignore it
         return result
 
     __call__ = check
