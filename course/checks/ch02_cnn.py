@@ -305,7 +305,9 @@ SMALL_CNN_TRAIN = {"full": None, "ci": 2000}
 SMALL_CNN_TEST = {"full": None, "ci": 1000}
 SMALL_CNN_EPOCHS = {"full": 10, "ci": 1}
 SMALL_CNN_BATCH = {"full": 128, "ci": 32}
-SMALL_CNN_TARGET = {"full": 0.90, "ci": 0.60}
+#: Full-mode target, calibrated: the reference answer (80,602 parameters) scored 0.9009 in full mode
+#: (2-core CPU, 2026-11-23), so 0.89 leaves it a point of margin against other seeds and machines.
+SMALL_CNN_TARGET = {"full": 0.89, "ci": 0.60}
 
 
 def _small_cnn_data():
