@@ -324,7 +324,7 @@ class VocabularyExercise(Exercise):
 
     def run(self, answer, inputs):
         if not callable(answer):
-            return [Outcome(error="TypeError", detail=f"`{self.target}` must be a function; got {describe_value(answer)}")] * len(inputs)
+            return self.not_a_function(answer, inputs)
         outcomes = []
         for args in inputs:
             outcome = call_safely(answer, *copy.deepcopy(args))

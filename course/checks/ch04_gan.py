@@ -253,7 +253,7 @@ class TrainStepExercise(Exercise):
 
     def run(self, answer, inputs):
         if not callable(answer):
-            return [Outcome(error="TypeError", detail=f"`{self.target}` must be a function; got {describe_value(answer)}")] * len(inputs)
+            return self.not_a_function(answer, inputs)
         return [_play(answer, case) for case in inputs]
 
     def judge(self, inputs, outcomes):

@@ -207,7 +207,7 @@ class ListOfStringsExercise(FunctionExercise):
 
     def run(self, answer, inputs):
         if not callable(answer):
-            return [Outcome(error="TypeError", detail=f"`{self.target}` must be a function; got {describe_value(answer)}")] * len(inputs)
+            return self.not_a_function(answer, inputs)
         outcomes = []
         for args in inputs:
             outcome = call_safely(answer, *[list(a) if isinstance(a, list) else a for a in args])
@@ -322,7 +322,7 @@ class ResidualBlockExercise(Exercise):
 
     def run(self, answer, inputs):
         if not callable(answer):
-            return [Outcome(error="TypeError", detail=f"`{self.target}` must be a function; got {describe_value(answer)}")] * len(inputs)
+            return self.not_a_function(answer, inputs)
         return [self._run_one(answer, *case) for case in inputs]
 
     @staticmethod

@@ -190,6 +190,10 @@ class Exercise:
     def id(self) -> str:
         return f"{self.chapter}:{self.name}"
 
+    def not_a_function(self, answer: Any, inputs: list) -> list[Outcome]:
+        """The outcomes when ``answer`` is not callable: one TypeError per input, naming the target."""
+        return [Outcome(error="TypeError", detail=f"`{self.target}` must be a function; got {describe_value(answer)}")] * len(inputs)
+
     # --- the three steps -------------------------------------------------
     def make_inputs(self, rng: np.random.Generator) -> list:
         """Return the test cases (default: one empty case)."""
@@ -257,7 +261,7 @@ class FunctionExercise(Exercise):
 
     def run(self, answer: Any, inputs: list[tuple]) -> list[Outcome]:
         if not callable(answer):
-            return [Outcome(error="TypeError", detail=f"`{self.target}` must be a function; got {describe_value(answer)}")] * len(inputs)
+            return self.not_a_function(answer, inputs)
         outcomes = []
         for args in inputs:
             outcome = call_safely(answer, *args)
