@@ -4,7 +4,7 @@
     course data --download         fetch every dataset (before an offline class)
     course notebooks [--check]     write notebooks/ from solutions/ (or check they are in sync)
     course run [CHAPTER ...]       execute solution notebooks headless into build/ (+ HTML)
-    course bench CHAPTER --out F   accuracy and speed record of a chapter, as JSON
+    course bench CHAPTER --out F   accuracy and speed record of a chapter, as JSON (--part images: one part)
     course grade SUBMISSIONS --out grades.csv   auto-grade a class (see course.grading)
 """
 
@@ -104,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from course.bench import run_bench
 
-    record = run_bench(args.chapter, Path(args.out) if args.out else None)
+    record = run_bench(args.chapter, Path(args.out) if args.out else None, part=args.part)
     return 0 if record.get("targets_met", True) else 1
 
 
@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure a chapter's models (accuracy, time) and write JSON")
     p.add_argument("chapter", help="chapter number, e.g. 01")
     p.add_argument("--out", help="JSON file to write (default: print only)")
+    p.add_argument("--part", help="run one part of the chapter's bench only (05: text or images)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("grade", help="auto-grade a class: execute notebooks, run the checkers, write grades.csv and feedback")

@@ -545,6 +545,7 @@ def build_resnet(
     depth: int = 8,
     widths: Sequence[int] = (16, 32, 64),
     skip: bool = True,
+    strides: Sequence[int] | None = None,
     n_classes: int = 10,
     input_shape: tuple = (28, 28, 1),
     augmentation=None,
@@ -554,7 +555,10 @@ def build_resnet(
 
     A 3x3 stem convolution, then ``len(widths)`` stages of ``n`` residual
     blocks each (the first block of every later stage halves the size with
-    stride 2), global average pooling and a softmax. ``depth`` counts the
+    stride 2), global average pooling and a softmax. ``strides`` sets the
+    stride of each stage's first block instead (default ``(1, 2, 2, ...)``:
+    28x28, 14x14, 7x7; ``(2, 2, 2)`` runs the stages at 14x14, 7x7, 4x4, a
+    quarter of the computation per layer). ``depth`` counts the
     weight layers on the longest path: ``depth = 2 * n * len(widths) + 2``
     (8, 14, 20, 32... for three stages). ``skip=False`` builds the plain
     twin: the same layers without shortcuts. ``augmentation`` (a Keras
@@ -579,6 +583,9 @@ def build_resnet(
     if depth < per_stage + 2 or (depth - 2) % per_stage:
         valid = [per_stage * n + 2 for n in range(1, 5)]
         raise ValueError(f"depth must be 2 * n * len(widths) + 2 for a whole number n >= 1 of blocks per stage; got {depth!r} (valid: {valid}, ...).")
+    strides = (1,) + (2,) * (len(widths) - 1) if strides is None else tuple(strides)
+    if len(strides) != len(widths) or any(st not in (1, 2) for st in strides):
+        raise ValueError(f"strides must give 1 or 2 for each of the {len(widths)} stages; got {strides!r}.")
     blocks = (depth - 2) // per_stage
     layers = keras.layers
     images = keras.Input(shape=input_shape, name="image")
@@ -588,7 +595,7 @@ def build_resnet(
     h = layers.ReLU(name="stem_relu")(h)
     for s, width in enumerate(widths, start=1):
         for b in range(1, blocks + 1):
-            stride = 2 if (s > 1 and b == 1) else 1
+            stride = strides[s - 1] if b == 1 else 1
             h = residual_block(h, width, stride=stride, skip=skip, name=f"stage{s}_block{b}")
     h = layers.GlobalAveragePooling2D(name="average_pool")(h)
     probabilities = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)

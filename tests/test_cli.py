@@ -81,6 +81,11 @@ def test_bench_without_such_chapter_lists_the_available_ones():
         main(["bench", "09"])
 
 
+def test_bench_part_is_refused_for_a_chapter_without_parts():
+    with pytest.raises(SystemExit, match="chapter 01's bench has no parts"):
+        main(["bench", "01", "--part", "images"])
+
+
 def test_bench_01_ci_sized_writes_a_json_record(tmp_path, ci_mode):
     out = tmp_path / "bench.json"
     main(["bench", "01", "--out", str(out)])

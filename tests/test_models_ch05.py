@@ -107,7 +107,24 @@ def test_resnet_applies_its_augmentation_only_in_training():
     assert np.allclose(model.predict(images, verbose=0), model.predict(images, verbose=0))
 
 
-@pytest.mark.parametrize("kwargs, argument", [({"depth": 9}, "depth"), ({"widths": ()}, "widths"), ({"n_classes": 0}, "n_classes")])
+def test_resnet_strides_set_the_size_each_stage_runs_at():
+    default, halved = build_resnet(8), build_resnet(8, strides=(2, 2, 2))
+    size = lambda m, layer: tuple(m.get_layer(layer).output.shape[1:3])  # noqa: E731
+    assert [size(default, f"stage{s}_block1_out") for s in (1, 2, 3)] == [(28, 28), (14, 14), (7, 7)]
+    assert [size(halved, f"stage{s}_block1_out") for s in (1, 2, 3)] == [(14, 14), (7, 7), (4, 4)]
+    assert halved.count_params() == default.count_params() + 16 * 16 + 4 * 16, "a strided first stage needs one more projection"
+
+
+def test_plain_twin_with_strides_has_the_same_depth_and_no_shortcuts():
+    import keras
+
+    plain = build_resnet(32, strides=(2, 2, 2), skip=False)
+    assert sum(isinstance(l, keras.layers.Conv2D) for l in plain.layers) == 31
+    assert not any(isinstance(l, keras.layers.Add) for l in plain.layers)
+
+
+@pytest.mark.parametrize("kwargs, argument", [({"depth": 9}, "depth"), ({"widths": ()}, "widths"), ({"n_classes": 0}, "n_classes"),
+                                              ({"strides": (2, 2)}, "strides"), ({"strides": (1, 3, 2)}, "strides")])
 def test_resnet_rejects_bad_arguments(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         build_resnet(**kwargs)
@@ -142,3 +159,23 @@ def test_course_bench_05_is_registered_with_its_targets():
 
     assert bench.BENCHES["05"] is bench.bench_05
     assert bench.CH05_TARGET_TRANSFORMER == 0.74 and bench.CH05_TARGET_RESNET == 0.935
+    assert bench.BENCH_PARTS["05"] == ("text", "images")
+
+
+def test_bench_05_images_part_ci_sized_trains_both_twins(tmp_path, ci_mode):
+    import json
+
+    from course.bench import run_bench
+
+    run_bench("05", tmp_path / "b.json", part="images")
+    record = json.loads((tmp_path / "b.json").read_text())
+    assert record["part"] == "images" and record["targets_met"] is None
+    assert [(m["skip"], m["architecture"]["depth"]) for m in record["models"]] == [(True, 8), (False, 8)]
+    assert record["resnet_gain_over_plain"] == round(record["models"][0]["test_accuracy"] - record["models"][1]["test_accuracy"], 4)
+
+
+def test_bench_05_refuses_an_unknown_part():
+    from course.bench import run_bench
+
+    with pytest.raises(SystemExit, match="chapter 05's parts are text, images"):
+        run_bench("05", None, part="audio")
