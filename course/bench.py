@@ -415,7 +415,7 @@ def bench_05(part: str = "all") -> dict[str, Any]:
     frozen MiniLM features, polarity set), ``"images"`` (small ResNet vs its plain
     twin of equal depth, Fashion-MNIST), or ``"all"`` (both)."""
     if part not in ("all", *CH05_PARTS):
-        raise ValueError(f"part must be 'all', 'text' or 'images'; got {part!r}.")
+        raise ValueError(f"part must be one of {('all', *CH05_PARTS)}; got {part!r}.")
     record: dict[str, Any] = {"part": part, "models": [], "targets": None if is_ci() else {}}
     for name, run in (("text", _bench_05_text), ("images", _bench_05_images)):
         if part in ("all", name):
@@ -515,7 +515,15 @@ def train_resnet_twin(skip: bool, threads: int = 0) -> dict[str, Any]:
     label = f"{'ResNet' if skip else 'plain net'}-{architecture['depth']} ({widths})"
     record = time_training(label, model, (x, y), (x_test, y_test), epochs, batch)
     record.update(architecture=architecture, skip=skip, threads=threads or None)
+    keras.backend.clear_session()  # free this twin before the next one is built in the same process
     return record
+
+
+def _twins_in_parallel() -> bool:
+    """Whether bench 05 trains the ResNet twins side by side: full mode, on a CPU with 2 or more cores."""
+    from course.device import gpu_names
+
+    return not is_ci() and not gpu_names() and (os.cpu_count() or 1) >= 2
 
 
 def _bench_05_images() -> dict[str, Any]:
@@ -527,17 +535,15 @@ def _bench_05_images() -> dict[str, Any]:
     gain almost nothing from a second thread (measured: 241 s/epoch for
     ResNet-20 with 2 threads alone, 241 s with 1 thread while the twin ran).
     """
-    from course.device import gpu_names
-
-    cores = os.cpu_count() or 1
-    if is_ci() or gpu_names() or cores < 2:
+    if not _twins_in_parallel():
         resnet, plain = train_resnet_twin(True), train_resnet_twin(False)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        threads = max(1, (os.cpu_count() or 2) // 2)
         with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(train_resnet_twin, skip, cores // 2) for skip in (True, False)]
+            futures = [pool.submit(train_resnet_twin, skip, threads) for skip in (True, False)]
             resnet, plain = (future.result() for future in futures)
         for twin in (resnet, plain):
             _save_partial(twin)

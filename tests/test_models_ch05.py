@@ -174,6 +174,21 @@ def test_bench_05_images_part_ci_sized_trains_both_twins(tmp_path, ci_mode):
     assert record["resnet_gain_over_plain"] == round(record["models"][0]["test_accuracy"] - record["models"][1]["test_accuracy"], 4)
 
 
+def test_bench_05_trains_the_twins_side_by_side_in_two_processes(tmp_path, ci_mode, monkeypatch):
+    import json
+    import os
+
+    from course import bench
+
+    monkeypatch.setattr(bench, "_twins_in_parallel", lambda: True)  # the full-mode CPU path, CI-sized in the workers
+    bench.run_bench("05", tmp_path / "b.json", part="images")
+    record = json.loads((tmp_path / "b.json").read_text())
+    threads = max(1, (os.cpu_count() or 2) // 2)
+    assert [(m["skip"], m["threads"]) for m in record["models"]] == [(True, threads), (False, threads)], \
+        "each twin should train in its own worker with half the cores"
+    assert not (tmp_path / "b.partial.json").exists()
+
+
 def test_bench_05_refuses_an_unknown_part():
     from course.bench import run_bench
 
