@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course.models import build_mlp
-from course.training import compile_classifier, fit, set_seed
+from course.training import adamw, compile_classifier, fit, set_seed, smoothed_sparse_crossentropy
 
 
 def _data(n=64, features=8):
@@ -84,3 +84,51 @@ def test_fit_scores_the_weight_average_when_the_optimizer_keeps_one():
     history = fit(model, x, y, epochs=2, batch_size=16, validation_data=(x, y), verbose=0)
     # The logged validation loss is that of the averaged weights now in the model.
     assert np.isclose(history.history["val_loss"][-1], model.evaluate(x, y, verbose=0)[0], rtol=1e-4)
+
+
+def test_smoothed_crossentropy_on_integer_labels_equals_keras_on_one_hot_labels():
+    import keras
+
+    labels = np.array([0, 2, 1])
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]], dtype="float32")
+    ours = np.asarray(smoothed_sparse_crossentropy(labels, probs, 0.1))
+    expected = np.asarray(keras.losses.categorical_crossentropy(np.eye(3)[labels], probs, label_smoothing=0.1))
+    np.testing.assert_allclose(ours, expected, rtol=1e-5, err_msg="label smoothing should match Keras's categorical loss")
+
+
+def test_smoothed_crossentropy_penalises_a_confident_right_answer():
+    probs = np.array([[0.999, 0.0005, 0.0005], [0.9, 0.05, 0.05]], dtype="float32")
+    losses = np.asarray(smoothed_sparse_crossentropy(np.array([0, 0]), probs, 0.1))
+    assert losses[0] > losses[1], f"with smoothing, 99.9% confidence should cost more than 90%; losses {losses}"
+
+
+def test_compile_classifier_with_label_smoothing_trains_and_reports_accuracy():
+    x, y = _data()
+    set_seed(0)
+    model = compile_classifier(build_mlp(8, hidden=(8,), n_classes=3), label_smoothing=0.1)
+    history = fit(model, x, y, epochs=1, batch_size=16, verbose=0)
+    assert 0 <= history.history["accuracy"][0] <= 1 and np.isfinite(history.history["loss"][0])
+
+
+def test_compile_classifier_rejects_label_smoothing_of_one():
+    with pytest.raises(ValueError, match=r"label_smoothing must be a number in \[0, 1\)"):
+        compile_classifier(build_mlp(8), label_smoothing=1.0)
+
+
+def test_adamw_shrinks_kernels_but_not_biases_or_batchnorm_scales():
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.BatchNormalization()])
+    variables = model.trainable_variables   # dense kernel, dense bias, BN gamma, BN beta
+    for v in variables:
+        v.assign(np.ones(v.shape, "float32"))
+    optimizer = adamw(0.1, weight_decay=0.5)
+    optimizer.apply_gradients([(np.zeros(v.shape, "float32"), v) for v in variables])   # zero gradient: only decay moves
+    after = {v.path: float(np.asarray(v).ravel()[0]) for v in variables}
+    assert after[variables[0].path] == pytest.approx(1 - 0.1 * 0.5), f"the kernel should shrink by lr * wd; {after}"
+    assert all(after[v.path] == 1.0 for v in variables[1:]), f"biases, gamma and beta should not decay; {after}"
+
+
+def test_adamw_rejects_a_negative_weight_decay():
+    with pytest.raises(ValueError, match="weight_decay must be a number >= 0"):
+        adamw(1e-3, weight_decay=-0.1)
