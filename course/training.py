@@ -169,6 +169,9 @@ def compile_classifier(
             ``1 - eps + eps / K`` on its class and ``eps / K`` on each of the other
             ``K - 1`` classes (:func:`smoothed_sparse_crossentropy`), so the model is
             not pushed towards ever more confident outputs. Labels stay integers.
+            The loss is ``course.training.SmoothedSparseCrossentropy``, so a saved
+            model reloads once that name has been used (``import course.training``
+            and touch it, as for ``course.models.TransformerEncoderBlock``).
 
     Returns:
         The same model, compiled, so calls can be chained.
@@ -192,8 +195,7 @@ def compile_classifier(
         raise ValueError(f"label_smoothing must be a number in [0, 1), e.g. 0.1; got {label_smoothing!r}.")
     loss: Any = "sparse_categorical_crossentropy"
     if label_smoothing:
-        def loss(y_true, y_pred):
-            return smoothed_sparse_crossentropy(y_true, y_pred, float(label_smoothing))
+        loss = _smoothed_loss_class()(label_smoothing=float(label_smoothing))
 
     model.compile(
         optimizer=optimizer,
@@ -224,6 +226,37 @@ def smoothed_sparse_crossentropy(y_true: Any, y_pred: Any, label_smoothing: floa
     ids = ops.cast(ops.reshape(y_true, (-1,)), "int32")
     targets = ops.one_hot(ids, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
     return keras.losses.categorical_crossentropy(targets, y_pred, label_smoothing=label_smoothing)
+
+
+def _smoothed_loss_class():
+    """Create (once) and register the Keras loss class behind ``compile_classifier(label_smoothing=...)``."""
+    import keras
+
+    if "SmoothedSparseCrossentropy" in globals():
+        return globals()["SmoothedSparseCrossentropy"]
+
+    @keras.saving.register_keras_serializable(package="course")
+    class SmoothedSparseCrossentropy(keras.losses.Loss):
+        """:func:`smoothed_sparse_crossentropy` as a Keras loss that a saved model can store and reload."""
+
+        def __init__(self, label_smoothing: float = 0.1, name: str = "smoothed_sparse_crossentropy", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.label_smoothing = float(label_smoothing)
+
+        def call(self, y_true, y_pred):
+            return smoothed_sparse_crossentropy(y_true, y_pred, self.label_smoothing)
+
+        def get_config(self):
+            return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+    globals()["SmoothedSparseCrossentropy"] = SmoothedSparseCrossentropy
+    return SmoothedSparseCrossentropy
+
+
+def __getattr__(name: str):  # build the Keras class on first use, so importing course.training stays light
+    if name == "SmoothedSparseCrossentropy":
+        return _smoothed_loss_class()
+    raise AttributeError(f"module 'course.training' has no attribute {name!r}")
 
 
 def adamw(learning_rate: float | Any = 1e-3, weight_decay: float = 0.05):

@@ -132,3 +132,19 @@ def test_adamw_shrinks_kernels_but_not_biases_or_batchnorm_scales():
 def test_adamw_rejects_a_negative_weight_decay():
     with pytest.raises(ValueError, match="weight_decay must be a number >= 0"):
         adamw(1e-3, weight_decay=-0.1)
+
+
+def test_a_model_compiled_with_label_smoothing_saves_and_reloads(tmp_path):
+    import keras
+
+    import course.training
+
+    x, y = _data()
+    set_seed(0)
+    model = compile_classifier(build_mlp(8, hidden=(8,), n_classes=3), label_smoothing=0.1)
+    fit(model, x, y, epochs=1, batch_size=16, verbose=0)
+    model.save(tmp_path / "smoothed.keras")
+    reloaded = keras.models.load_model(tmp_path / "smoothed.keras",
+                                       custom_objects={"SmoothedSparseCrossentropy": course.training.SmoothedSparseCrossentropy})
+    assert reloaded.loss.label_smoothing == 0.1, "the reloaded model should keep its smoothed loss"
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
