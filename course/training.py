@@ -181,6 +181,8 @@ def compile_classifier(
     """
     import keras
 
+    from course.models import _check_fraction
+
     factories = {
         "adam": lambda: keras.optimizers.Adam(learning_rate),
         "sgd": lambda: keras.optimizers.SGD(learning_rate),
@@ -191,8 +193,7 @@ def compile_classifier(
         if optimizer not in factories:
             raise ValueError(f"optimizer must be one of {sorted(factories)} or a keras optimizer; got {optimizer!r}.")
         optimizer = factories[optimizer]()
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) or not 0 <= label_smoothing < 1:
-        raise ValueError(f"label_smoothing must be a number in [0, 1), e.g. 0.1; got {label_smoothing!r}.")
+    _check_fraction("label_smoothing", label_smoothing)
     loss: Any = "sparse_categorical_crossentropy"
     if label_smoothing:
         loss = _smoothed_loss_class()(label_smoothing=float(label_smoothing))
