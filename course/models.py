@@ -98,86 +98,175 @@ def build_seed_mlp(input_dim: int = 784, n_classes: int = 10):
 
 
 # --------------------------------------------------------------------------
-# Chapter 4 -- generative adversarial networks (DCGAN)
+# Chapter 2 -- convolutional networks
 # --------------------------------------------------------------------------
 
 
-def build_generator(latent_dim: int = 64, filters: Sequence[int] = (64, 32), name: str = "generator"):
-    """Build a DCGAN generator: a noise vector in, a 28x28x1 image in [-1, 1] out.
+def _check_image_shape(input_shape: object) -> tuple:
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
+    if shape is None or len(shape) != 3 or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in shape):
+        raise ValueError(f"input_shape must be (height, width, channels) of positive integers; got {input_shape!r}.")
+    return tuple(int(d) for d in shape)
 
-    Dense -> Reshape to 7x7 -> one ``Conv2DTranspose`` block per entry of
-    ``filters`` (kernel 4, stride 2: 7 -> 14 -> 28), each followed by
-    BatchNormalization and LeakyReLU(0.2); then a stride-1 Conv2D to one
-    channel with ``tanh``, so pixels lie in [-1, 1] like the scaled training
-    images. Input ``(batch, latent_dim)``; output ``(batch, 28, 28, 1)``.
+
+def build_lenet(input_shape: tuple = (28, 28, 1), n_classes: int = 10, dropout: float = 0.5, name: str = "lenet"):
+    """Build a LeNet-style CNN: (Conv 3x3 -> MaxPool 2x2) x 2 -> Dense 256 -> Dropout -> softmax.
+
+    Conv(32, 3x3, "same", ReLU) -> MaxPool(2) -> Conv(64, 3x3, "same", ReLU)
+    -> MaxPool(2) -> Flatten -> Dense(256, ReLU) -> Dropout -> Dense(n_classes, softmax).
+    Input ``(batch, 28, 28, 1)`` floats in [0, 1]; output ``(batch, n_classes)``
+    probabilities. For 28x28x1 inputs it has 824,458 weights (most in the Dense layer).
 
     Args:
-        latent_dim: length of the noise vector z.
-        filters: channels of the 7x7 map (first entry) and of each upsampling
-            block; exactly two entries (two stride-2 blocks turn 7x7 into 28x28).
+        input_shape: (height, width, channels) of one image.
+        n_classes: number of classes.
+        dropout: fraction of the Dense layer's units dropped during training (0 turns Dropout off).
 
     Example:
-        >>> build_generator(latent_dim=64).output.shape
+        >>> build_lenet().output.shape
+        (None, 10)
+    """
+    import keras
+
+    shape = _check_image_shape(input_shape)
+    _check_positive_int("n_classes", n_classes)
+    _check_fraction("dropout", dropout)
+    layers = keras.layers
+    images = keras.Input(shape=shape, name="image")
+    h = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_1")(images)
+    h = layers.MaxPooling2D(2, name="pool_1")(h)
+    h = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv_2")(h)
+    h = layers.MaxPooling2D(2, name="pool_2")(h)
+    h = layers.Flatten(name="flatten")(h)
+    h = layers.Dense(256, activation="relu", name="dense")(h)
+    if dropout:
+        h = layers.Dropout(dropout, name="dropout")(h)
+    probabilities = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
+    return keras.Model(images, probabilities, name=name)
+
+
+def build_seed_cnn(input_shape: tuple = (28, 28, 1), n_classes: int = 10):
+    """Build the seed tutorial's CNN, as it was written.
+
+    Conv(32, 3x3, "valid", ReLU) -> MaxPool(2) -> Conv(64, 3x3, "valid", ReLU)
+    -> MaxPool(2) -> Flatten -> Dense(128, ReLU) -> Dropout(0.5) -> softmax.
+    The baseline of ``course bench 02`` (trained there with Adam, batch 32, 5 epochs).
+    """
+    import keras
+
+    shape = _check_image_shape(input_shape)
+    _check_positive_int("n_classes", n_classes)
+    layers = keras.layers
+    images = keras.Input(shape=shape, name="image")
+    h = layers.Conv2D(32, 3, activation="relu", name="conv_1")(images)
+    h = layers.MaxPooling2D(2, name="pool_1")(h)
+    h = layers.Conv2D(64, 3, activation="relu", name="conv_2")(h)
+    h = layers.MaxPooling2D(2, name="pool_2")(h)
+    h = layers.Flatten(name="flatten")(h)
+    h = layers.Dense(128, activation="relu", name="dense")(h)
+    h = layers.Dropout(0.5, name="dropout")(h)
+    probabilities = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
+    return keras.Model(images, probabilities, name="seed_cnn")
+
+
+def build_augmentation(translate: float = 0.1, flip: bool = True, zoom: float = 0.0, name: str = "augment"):
+    """Build a data-augmentation pipeline of Keras preprocessing layers for clothes images.
+
+    RandomTranslation (up to ``translate`` of the height and width, whole
+    pixels, zero padding), then RandomFlip("horizontal") when ``flip`` (a shirt mirrored
+    left-right is still a shirt; upside down it is not, so no vertical flip),
+    then RandomZoom (up to ``zoom``) when ``zoom > 0``. The layers act only
+    during training (``training=True``); at test time they pass images through.
+    Input and output ``(batch, height, width, channels)``.
+
+    Example:
+        >>> build_augmentation(translate=0.1).output.shape
         (None, 28, 28, 1)
     """
     import keras
 
-    _check_positive_int("latent_dim", latent_dim)
-    filters = tuple(filters)
-    if len(filters) != 2:
-        raise ValueError(f"filters must have exactly 2 entries (two stride-2 blocks: 7 -> 14 -> 28); got {filters!r}.")
-    for f in filters:
-        _check_positive_int("each entry of filters", f)
+    if not isinstance(translate, (int, float)) or not 0.0 <= translate < 0.5:
+        raise ValueError(f"translate must be a fraction in [0, 0.5); got {translate!r}.")
+    if not isinstance(zoom, (int, float)) or not 0.0 <= zoom < 0.5:
+        raise ValueError(f"zoom must be a fraction in [0, 0.5); got {zoom!r}.")
     layers = keras.layers
-    z = keras.Input(shape=(latent_dim,), name="noise")
-    h = layers.Dense(7 * 7 * filters[0], use_bias=False, name="project")(z)
-    h = layers.BatchNormalization(name="project_bn")(h)
-    h = layers.LeakyReLU(0.2, name="project_lrelu")(h)
-    h = layers.Reshape((7, 7, filters[0]), name="to_7x7")(h)
-    for i, f in enumerate(filters, start=1):
-        h = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False, name=f"up_{i}")(h)
-        h = layers.BatchNormalization(name=f"up_{i}_bn")(h)
-        h = layers.LeakyReLU(0.2, name=f"up_{i}_lrelu")(h)
-    image = layers.Conv2D(1, 3, padding="same", activation="tanh", name="image")(h)
-    return keras.Model(z, image, name=name)
+    images = keras.Input(shape=(28, 28, 1), name="image")
+    h = images
+    if translate:
+        # "nearest" moves whole pixels; the default bilinear interpolation would also blur
+        # the shifted images, which test images never are.
+        h = layers.RandomTranslation(translate, translate, fill_mode="constant", interpolation="nearest", name="translate")(h)
+    if flip:
+        h = layers.RandomFlip("horizontal", name="flip")(h)
+    if zoom:
+        h = layers.RandomZoom(zoom, fill_mode="constant", interpolation="nearest", name="zoom")(h)
+    return keras.Model(images, h, name=name)
 
 
-def build_discriminator(filters: Sequence[int] = (32, 64), dropout: float = 0.3, name: str = "discriminator"):
-    """Build a DCGAN discriminator: a 28x28x1 image in, one logit ("real?") out.
+def build_cnn_bn(
+    input_shape: tuple = (28, 28, 1),
+    n_classes: int = 10,
+    filters: Sequence[int] = (32, 64, 128),
+    dense: int = 128,
+    dropout: float = 0.3,
+    augmentation=None,
+    convs_per_block: int = 1,
+    name: str = "cnn_bn",
+):
+    """Build a CNN of Conv-BatchNorm-ReLU-Pool blocks, optionally with data augmentation in front.
 
-    One strided ``Conv2D`` (kernel 4, stride 2) per entry of ``filters``, each
-    followed by LeakyReLU(0.2) and Dropout; then Flatten and a Dense(1) with
-    no activation: the output is a logit, ``sigmoid(logit)`` is the
-    probability that the image is real. Input ``(batch, 28, 28, 1)`` in
-    [-1, 1]; output ``(batch, 1)``.
+    ``[augmentation] -> ((Conv 3x3 "same", no bias -> BatchNorm -> ReLU) x convs_per_block
+    -> MaxPool 2x2)`` per entry of ``filters`` -> Flatten -> Dense(dense, ReLU) -> Dropout ->
+    Dense(n_classes, softmax). The convolutions have no bias: BatchNorm's
+    shift ``beta`` plays its role. Input ``(batch, 28, 28, 1)`` in [0, 1];
+    output ``(batch, n_classes)`` probabilities.
 
     Args:
-        filters: channels of each strided convolution (28 -> 14 -> 7 for two).
-        dropout: fraction of activations dropped after each convolution (0 turns it off).
+        input_shape: (height, width, channels) of one image.
+        n_classes: number of classes.
+        filters: channels of each block (each block halves height and width).
+        dense: units of the hidden Dense layer.
+        dropout: fraction dropped after the hidden Dense layer (0 turns it off).
+        augmentation: a Keras layer or model applied first (active only in
+            training), e.g. :func:`build_augmentation`; None for none.
+        convs_per_block: Conv-BatchNorm-ReLU layers before each pooling (2 is
+            the VGG pattern: two 3x3 convolutions see 5x5 pixels with fewer
+            weights than one 5x5 convolution, and add a non-linearity).
 
     Example:
-        >>> build_discriminator().output.shape
-        (None, 1)
+        >>> build_cnn_bn().output.shape
+        (None, 10)
     """
     import keras
 
+    shape = _check_image_shape(input_shape)
+    _check_positive_int("n_classes", n_classes)
     filters = tuple(filters)
     if not filters:
-        raise ValueError("filters must name at least one convolution; got an empty sequence.")
+        raise ValueError("filters must name at least one block; got an empty sequence.")
     for f in filters:
         _check_positive_int("each entry of filters", f)
+    if 2 ** len(filters) > min(shape[:2]):
+        raise ValueError(f"filters has {len(filters)} blocks, too many for {shape[0]}x{shape[1]} images (each halves the size).")
+    _check_positive_int("dense", dense)
     _check_fraction("dropout", dropout)
+    _check_positive_int("convs_per_block", convs_per_block)
     layers = keras.layers
-    x = keras.Input(shape=(28, 28, 1), name="image")
-    h = x
+    images = keras.Input(shape=shape, name="image")
+    h = augmentation(images) if augmentation is not None else images
     for i, f in enumerate(filters, start=1):
-        h = layers.Conv2D(f, 4, strides=2, padding="same", name=f"conv_{i}")(h)
-        h = layers.LeakyReLU(0.2, name=f"conv_{i}_lrelu")(h)
-        if dropout:
-            h = layers.Dropout(dropout, name=f"dropout_{i}")(h)
+        for j in range(1, convs_per_block + 1):
+            suffix = f"{i}" if j == 1 else f"{i}_{j}"  # conv_1, conv_1_2, ...
+            h = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"conv_{suffix}")(h)
+            h = layers.BatchNormalization(name=f"bn_{suffix}")(h)
+            h = layers.ReLU(name=f"relu_{suffix}")(h)
+        h = layers.MaxPooling2D(2, name=f"pool_{i}")(h)
     h = layers.Flatten(name="flatten")(h)
-    logit = layers.Dense(1, name="logit")(h)
-    return keras.Model(x, logit, name=name)
+    h = layers.Dense(dense, activation="relu", name="dense")(h)
+    if dropout:
+        h = layers.Dropout(dropout, name="dropout")(h)
+    probabilities = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
+    return keras.Model(images, probabilities, name=name)
 
 
 # --------------------------------------------------------------------------
@@ -311,6 +400,119 @@ def build_seed_rnn(kind: str = "simple_rnn", vocab_size: int = 10_000):
     h = layers.Dropout(0.2, name="dropout")(h)
     probability = layers.Dense(1, activation="sigmoid", name="positive")(h)
     return keras.Model(tokens, probability, name=f"seed_{kind}")
+
+
+# --------------------------------------------------------------------------
+# Chapter 4 -- generative adversarial networks (DCGAN), and the judge of their samples
+# --------------------------------------------------------------------------
+
+
+def build_generator(latent_dim: int = 64, filters: Sequence[int] = (64, 32), name: str = "generator"):
+    """Build a DCGAN generator: a noise vector in, a 28x28x1 image in [-1, 1] out.
+
+    Dense -> Reshape to 7x7 -> one ``Conv2DTranspose`` block per entry of
+    ``filters`` (kernel 4, stride 2: 7 -> 14 -> 28), each followed by
+    BatchNormalization and LeakyReLU(0.2); then a stride-1 Conv2D to one
+    channel with ``tanh``, so pixels lie in [-1, 1] like the scaled training
+    images. Input ``(batch, latent_dim)``; output ``(batch, 28, 28, 1)``.
+
+    Args:
+        latent_dim: length of the noise vector z.
+        filters: channels of the 7x7 map (first entry) and of each upsampling
+            block; exactly two entries (two stride-2 blocks turn 7x7 into 28x28).
+
+    Example:
+        >>> build_generator(latent_dim=64).output.shape
+        (None, 28, 28, 1)
+    """
+    import keras
+
+    _check_positive_int("latent_dim", latent_dim)
+    filters = tuple(filters)
+    if len(filters) != 2:
+        raise ValueError(f"filters must have exactly 2 entries (two stride-2 blocks: 7 -> 14 -> 28); got {filters!r}.")
+    for f in filters:
+        _check_positive_int("each entry of filters", f)
+    layers = keras.layers
+    z = keras.Input(shape=(latent_dim,), name="noise")
+    h = layers.Dense(7 * 7 * filters[0], use_bias=False, name="project")(z)
+    h = layers.BatchNormalization(name="project_bn")(h)
+    h = layers.LeakyReLU(0.2, name="project_lrelu")(h)
+    h = layers.Reshape((7, 7, filters[0]), name="to_7x7")(h)
+    for i, f in enumerate(filters, start=1):
+        h = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False, name=f"up_{i}")(h)
+        h = layers.BatchNormalization(name=f"up_{i}_bn")(h)
+        h = layers.LeakyReLU(0.2, name=f"up_{i}_lrelu")(h)
+    image = layers.Conv2D(1, 3, padding="same", activation="tanh", name="image")(h)
+    return keras.Model(z, image, name=name)
+
+
+def build_discriminator(filters: Sequence[int] = (32, 64), dropout: float = 0.3, name: str = "discriminator"):
+    """Build a DCGAN discriminator: a 28x28x1 image in, one logit ("real?") out.
+
+    One strided ``Conv2D`` (kernel 4, stride 2) per entry of ``filters``, each
+    followed by LeakyReLU(0.2) and Dropout; then Flatten and a Dense(1) with
+    no activation: the output is a logit, ``sigmoid(logit)`` is the
+    probability that the image is real. Input ``(batch, 28, 28, 1)`` in
+    [-1, 1]; output ``(batch, 1)``.
+
+    Args:
+        filters: channels of each strided convolution (28 -> 14 -> 7 for two).
+        dropout: fraction of activations dropped after each convolution (0 turns it off).
+
+    Example:
+        >>> build_discriminator().output.shape
+        (None, 1)
+    """
+    import keras
+
+    filters = tuple(filters)
+    if not filters:
+        raise ValueError("filters must name at least one convolution; got an empty sequence.")
+    for f in filters:
+        _check_positive_int("each entry of filters", f)
+    _check_fraction("dropout", dropout)
+    layers = keras.layers
+    x = keras.Input(shape=(28, 28, 1), name="image")
+    h = x
+    for i, f in enumerate(filters, start=1):
+        h = layers.Conv2D(f, 4, strides=2, padding="same", name=f"conv_{i}")(h)
+        h = layers.LeakyReLU(0.2, name=f"conv_{i}_lrelu")(h)
+        if dropout:
+            h = layers.Dropout(dropout, name=f"dropout_{i}")(h)
+    h = layers.Flatten(name="flatten")(h)
+    logit = layers.Dense(1, name="logit")(h)
+    return keras.Model(x, logit, name=name)
+
+
+def build_fashion_judge(input_shape: tuple = (28, 28, 1), n_classes: int = 10, name: str = "fashion_judge"):
+    """Build the small CNN that labels generated images in chapter 4 (about 91% on Fashion-MNIST).
+
+    Conv(32, 3x3) -> MaxPool -> Conv(64, 3x3) -> MaxPool -> Dropout(0.3) ->
+    Dense(128) -> softmax; ReLU activations. Input ``(batch, 28, 28, 1)``
+    pixels in [0, 1]; output ``(batch, n_classes)`` probabilities.
+    Uncompiled, like every builder here.
+
+    Example:
+        >>> build_fashion_judge().output.shape
+        (None, 10)
+    """
+    import keras
+
+    _check_positive_int("n_classes", n_classes)
+    if len(tuple(input_shape)) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels); got {input_shape!r}.")
+    layers = keras.layers
+    x = keras.Input(shape=tuple(input_shape), name="image")
+    h = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_1")(x)
+    h = layers.MaxPooling2D(name="pool_1")(h)
+    h = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv_2")(h)
+    h = layers.MaxPooling2D(name="pool_2")(h)
+    h = layers.Flatten(name="flatten")(h)
+    h = layers.Dropout(0.3, name="dropout")(h)
+    h = layers.Dense(128, activation="relu", name="hidden")(h)
+    outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
+    return keras.Model(x, outputs, name=name)
 
 
 # --------------------------------------------------------------------------
@@ -600,210 +802,3 @@ def build_resnet(
     h = layers.GlobalAveragePooling2D(name="average_pool")(h)
     probabilities = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
     return keras.Model(images, probabilities, name=name or f"{'resnet' if skip else 'plainnet'}{depth}")
-
-
-# --------------------------------------------------------------------------
-# Chapter 4 -- the judge classifier of generated images
-# --------------------------------------------------------------------------
-
-
-def build_fashion_judge(input_shape: tuple = (28, 28, 1), n_classes: int = 10, name: str = "fashion_judge"):
-    """Build the small CNN that labels generated images in chapter 4 (about 91% on Fashion-MNIST).
-
-    Conv(32, 3x3) -> MaxPool -> Conv(64, 3x3) -> MaxPool -> Dropout(0.3) ->
-    Dense(128) -> softmax; ReLU activations. Input ``(batch, 28, 28, 1)``
-    pixels in [0, 1]; output ``(batch, n_classes)`` probabilities.
-    Uncompiled, like every builder here.
-
-    Example:
-        >>> build_fashion_judge().output.shape
-        (None, 10)
-    """
-    import keras
-
-    _check_positive_int("n_classes", n_classes)
-    if len(tuple(input_shape)) != 3:
-        raise ValueError(f"input_shape must be (height, width, channels); got {input_shape!r}.")
-    layers = keras.layers
-    x = keras.Input(shape=tuple(input_shape), name="image")
-    h = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_1")(x)
-    h = layers.MaxPooling2D(name="pool_1")(h)
-    h = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv_2")(h)
-    h = layers.MaxPooling2D(name="pool_2")(h)
-    h = layers.Flatten(name="flatten")(h)
-    h = layers.Dropout(0.3, name="dropout")(h)
-    h = layers.Dense(128, activation="relu", name="hidden")(h)
-    outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
-    return keras.Model(x, outputs, name=name)
-
-
-# --------------------------------------------------------------------------
-# Chapter 2 -- convolutional networks
-# --------------------------------------------------------------------------
-
-
-def _check_image_shape(input_shape: object) -> tuple:
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
-    if shape is None or len(shape) != 3 or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in shape):
-        raise ValueError(f"input_shape must be (height, width, channels) of positive integers; got {input_shape!r}.")
-    return tuple(int(d) for d in shape)
-
-
-def build_lenet(input_shape: tuple = (28, 28, 1), n_classes: int = 10, dropout: float = 0.5, name: str = "lenet"):
-    """Build a LeNet-style CNN: (Conv 3x3 -> MaxPool 2x2) x 2 -> Dense 256 -> Dropout -> softmax.
-
-    Conv(32, 3x3, "same", ReLU) -> MaxPool(2) -> Conv(64, 3x3, "same", ReLU)
-    -> MaxPool(2) -> Flatten -> Dense(256, ReLU) -> Dropout -> Dense(n_classes, softmax).
-    Input ``(batch, 28, 28, 1)`` floats in [0, 1]; output ``(batch, n_classes)``
-    probabilities. For 28x28x1 inputs it has 824,458 weights (most in the Dense layer).
-
-    Args:
-        input_shape: (height, width, channels) of one image.
-        n_classes: number of classes.
-        dropout: fraction of the Dense layer's units dropped during training (0 turns Dropout off).
-
-    Example:
-        >>> build_lenet().output.shape
-        (None, 10)
-    """
-    import keras
-
-    shape = _check_image_shape(input_shape)
-    _check_positive_int("n_classes", n_classes)
-    _check_fraction("dropout", dropout)
-    layers = keras.layers
-    images = keras.Input(shape=shape, name="image")
-    h = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_1")(images)
-    h = layers.MaxPooling2D(2, name="pool_1")(h)
-    h = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv_2")(h)
-    h = layers.MaxPooling2D(2, name="pool_2")(h)
-    h = layers.Flatten(name="flatten")(h)
-    h = layers.Dense(256, activation="relu", name="dense")(h)
-    if dropout:
-        h = layers.Dropout(dropout, name="dropout")(h)
-    probabilities = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
-    return keras.Model(images, probabilities, name=name)
-
-
-def build_seed_cnn(input_shape: tuple = (28, 28, 1), n_classes: int = 10):
-    """Build the seed tutorial's CNN, as it was written.
-
-    Conv(32, 3x3, "valid", ReLU) -> MaxPool(2) -> Conv(64, 3x3, "valid", ReLU)
-    -> MaxPool(2) -> Flatten -> Dense(128, ReLU) -> Dropout(0.5) -> softmax.
-    The baseline of ``course bench 02`` (trained there with Adam, batch 32, 5 epochs).
-    """
-    import keras
-
-    shape = _check_image_shape(input_shape)
-    _check_positive_int("n_classes", n_classes)
-    layers = keras.layers
-    images = keras.Input(shape=shape, name="image")
-    h = layers.Conv2D(32, 3, activation="relu", name="conv_1")(images)
-    h = layers.MaxPooling2D(2, name="pool_1")(h)
-    h = layers.Conv2D(64, 3, activation="relu", name="conv_2")(h)
-    h = layers.MaxPooling2D(2, name="pool_2")(h)
-    h = layers.Flatten(name="flatten")(h)
-    h = layers.Dense(128, activation="relu", name="dense")(h)
-    h = layers.Dropout(0.5, name="dropout")(h)
-    probabilities = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
-    return keras.Model(images, probabilities, name="seed_cnn")
-
-
-def build_augmentation(translate: float = 0.1, flip: bool = True, zoom: float = 0.0, name: str = "augment"):
-    """Build a data-augmentation pipeline of Keras preprocessing layers for clothes images.
-
-    RandomTranslation (up to ``translate`` of the height and width, whole
-    pixels, zero padding), then RandomFlip("horizontal") when ``flip`` (a shirt mirrored
-    left-right is still a shirt; upside down it is not, so no vertical flip),
-    then RandomZoom (up to ``zoom``) when ``zoom > 0``. The layers act only
-    during training (``training=True``); at test time they pass images through.
-    Input and output ``(batch, height, width, channels)``.
-
-    Example:
-        >>> build_augmentation(translate=0.1).output.shape
-        (None, 28, 28, 1)
-    """
-    import keras
-
-    if not isinstance(translate, (int, float)) or not 0.0 <= translate < 0.5:
-        raise ValueError(f"translate must be a fraction in [0, 0.5); got {translate!r}.")
-    if not isinstance(zoom, (int, float)) or not 0.0 <= zoom < 0.5:
-        raise ValueError(f"zoom must be a fraction in [0, 0.5); got {zoom!r}.")
-    layers = keras.layers
-    images = keras.Input(shape=(28, 28, 1), name="image")
-    h = images
-    if translate:
-        # "nearest" moves whole pixels; the default bilinear interpolation would also blur
-        # the shifted images, which test images never are.
-        h = layers.RandomTranslation(translate, translate, fill_mode="constant", interpolation="nearest", name="translate")(h)
-    if flip:
-        h = layers.RandomFlip("horizontal", name="flip")(h)
-    if zoom:
-        h = layers.RandomZoom(zoom, fill_mode="constant", interpolation="nearest", name="zoom")(h)
-    return keras.Model(images, h, name=name)
-
-
-def build_cnn_bn(
-    input_shape: tuple = (28, 28, 1),
-    n_classes: int = 10,
-    filters: Sequence[int] = (32, 64, 128),
-    dense: int = 128,
-    dropout: float = 0.3,
-    augmentation=None,
-    convs_per_block: int = 1,
-    name: str = "cnn_bn",
-):
-    """Build a CNN of Conv-BatchNorm-ReLU-Pool blocks, optionally with data augmentation in front.
-
-    ``[augmentation] -> ((Conv 3x3 "same", no bias -> BatchNorm -> ReLU) x convs_per_block
-    -> MaxPool 2x2)`` per entry of ``filters`` -> Flatten -> Dense(dense, ReLU) -> Dropout ->
-    Dense(n_classes, softmax). The convolutions have no bias: BatchNorm's
-    shift ``beta`` plays its role. Input ``(batch, 28, 28, 1)`` in [0, 1];
-    output ``(batch, n_classes)`` probabilities.
-
-    Args:
-        input_shape: (height, width, channels) of one image.
-        n_classes: number of classes.
-        filters: channels of each block (each block halves height and width).
-        dense: units of the hidden Dense layer.
-        dropout: fraction dropped after the hidden Dense layer (0 turns it off).
-        augmentation: a Keras layer or model applied first (active only in
-            training), e.g. :func:`build_augmentation`; None for none.
-        convs_per_block: Conv-BatchNorm-ReLU layers before each pooling (2 is
-            the VGG pattern: two 3x3 convolutions see 5x5 pixels with fewer
-            weights than one 5x5 convolution, and add a non-linearity).
-
-    Example:
-        >>> build_cnn_bn().output.shape
-        (None, 10)
-    """
-    import keras
-
-    shape = _check_image_shape(input_shape)
-    _check_positive_int("n_classes", n_classes)
-    filters = tuple(filters)
-    if not filters:
-        raise ValueError("filters must name at least one block; got an empty sequence.")
-    for f in filters:
-        _check_positive_int("each entry of filters", f)
-    if 2 ** len(filters) > min(shape[:2]):
-        raise ValueError(f"filters has {len(filters)} blocks, too many for {shape[0]}x{shape[1]} images (each halves the size).")
-    _check_positive_int("dense", dense)
-    _check_fraction("dropout", dropout)
-    _check_positive_int("convs_per_block", convs_per_block)
-    layers = keras.layers
-    images = keras.Input(shape=shape, name="image")
-    h = augmentation(images) if augmentation is not None else images
-    for i, f in enumerate(filters, start=1):
-        for j in range(1, convs_per_block + 1):
-            suffix = f"{i}" if j == 1 else f"{i}_{j}"  # conv_1, conv_1_2, ...
-            h = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"conv_{suffix}")(h)
-            h = layers.BatchNormalization(name=f"bn_{suffix}")(h)
-            h = layers.ReLU(name=f"relu_{suffix}")(h)
-        h = layers.MaxPooling2D(2, name=f"pool_{i}")(h)
-    h = layers.Flatten(name="flatten")(h)
-    h = layers.Dense(dense, activation="relu", name="dense")(h)
-    if dropout:
-        h = layers.Dropout(dropout, name="dropout")(h)
-    probabilities = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
-    return keras.Model(images, probabilities, name=name)
