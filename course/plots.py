@@ -22,8 +22,31 @@ def _figure(n_axes: int = 1, width: float = 6.0, height: float = 4.0, ncols: int
 
 
 # --------------------------------------------------------------------------
-# Chapter 1 -- activations and training curves
+# Chapter 1 -- images, activations and training curves
 # --------------------------------------------------------------------------
+
+def plot_image_grid(images: Any, title: str = "Generated images", ncols: int = 8, labels: Sequence[str] | None = None):
+    """Show images (N, 28, 28[, 1]) in [0, 1] as a grid, with optional labels under each image."""
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 4:
+        x = x[..., 0]
+    if x.ndim != 3 or len(x) == 0:
+        raise ValueError(f"images must have shape (N, H, W) or (N, H, W, 1) with N >= 1; got {x.shape}.")
+    ncols = min(ncols, len(x))
+    fig, axes = _figure(len(x), width=1.2, height=1.35 if labels is not None else 1.2, ncols=ncols)
+    for i, ax in enumerate(axes):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= len(x):
+            ax.set_axis_off()
+            continue
+        ax.imshow(x[i], cmap="gray_r", vmin=0, vmax=1)
+        if labels is not None:
+            ax.set_xlabel(str(labels[i]), fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
@@ -169,319 +192,6 @@ def plot_history(
         ax.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    return fig
-
-
-# --------------------------------------------------------------------------
-# Chapter 4 -- GAN losses, sample grids, latent interpolation, sample quality
-# --------------------------------------------------------------------------
-
-
-def plot_gan_losses(history: Any, title: str = "GAN training: the two players' losses"):
-    """Draw the discriminator's and the generator's loss per epoch (left) and D's mean outputs (right).
-
-    Args:
-        history: the ``History`` of ``GAN.fit`` (or its ``.history`` dict) with
-            ``d_loss`` and ``g_loss``; ``d_real``/``d_fake`` (the
-            discriminator's mean probability "real" on real and on generated
-            images) add a second panel when present.
-
-    Returns:
-        The Figure. The dotted lines mark the equilibrium of the game, where
-        D outputs 1/2 everywhere: $L_D = 2\\ln 2 \\approx 1.386$, $L_G = \\ln 2 \\approx 0.693$.
-    """
-    hist = _as_history_dict(history)
-    missing = [k for k in ("d_loss", "g_loss") if k not in hist]
-    if missing:
-        raise ValueError(f"history has no {missing}; recorded: {sorted(hist)}. Pass the History of GAN.fit().")
-    with_probs = "d_real" in hist and "d_fake" in hist
-    from matplotlib.ticker import MaxNLocator
-
-    fig, axes = _figure(2 if with_probs else 1, width=5.5, height=3.8)
-    for ax in axes:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    epochs = np.arange(1, len(hist["d_loss"]) + 1)
-    ax = axes[0]
-    ax.plot(epochs, hist["d_loss"], marker="o", label="discriminator loss $L_D$")
-    ax.plot(epochs, hist["g_loss"], marker="o", label="generator loss $L_G$")
-    ax.axhline(2 * np.log(2), color="C0", ls=":", lw=1, label="$2\\ln 2$ (D guesses)")
-    ax.axhline(np.log(2), color="C1", ls=":", lw=1, label="$\\ln 2$")
-    ax.set_title("losses")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("mean loss over the epoch")
-    ax.legend(fontsize=8)
-    if with_probs:
-        ax = axes[1]
-        ax.plot(epochs, hist["d_real"], marker="o", label="D(real image)")
-        ax.plot(epochs, hist["d_fake"], marker="o", label="D(generated image)")
-        ax.axhline(0.5, color="grey", ls=":", lw=1, label="1/2 (cannot tell)")
-        ax.set_ylim(0, 1)
-        ax.set_title("discriminator's mean probability 'real'")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("probability")
-        ax.legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_image_grid(images: Any, title: str = "Generated images", ncols: int = 8, labels: Sequence[str] | None = None):
-    """Show images (N, 28, 28[, 1]) in [0, 1] as a grid, with optional labels under each image."""
-    x = np.asarray(images, dtype=np.float32)
-    if x.ndim == 4:
-        x = x[..., 0]
-    if x.ndim != 3 or len(x) == 0:
-        raise ValueError(f"images must have shape (N, H, W) or (N, H, W, 1) with N >= 1; got {x.shape}.")
-    ncols = min(ncols, len(x))
-    fig, axes = _figure(len(x), width=1.2, height=1.35 if labels is not None else 1.2, ncols=ncols)
-    for i, ax in enumerate(axes):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if i >= len(x):
-            ax.set_axis_off()
-            continue
-        ax.imshow(x[i], cmap="gray_r", vmin=0, vmax=1)
-        if labels is not None:
-            ax.set_xlabel(str(labels[i]), fontsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_sample_evolution(grids: Sequence[Any], epochs: Sequence[int], n_show: int = 16, max_panels: int = 6,
-                          title: str = "The same noise vectors, epoch after epoch"):
-    """A grid of grids: the fixed-noise samples of several epochs side by side.
-
-    Args:
-        grids: one array (n, 28, 28) in [0, 1] per recorded epoch (``SampleGrid.grids``).
-        epochs: the epoch number of each grid (``SampleGrid.epochs``; 0 = untrained).
-        n_show: images per panel (a square number reads best).
-        max_panels: at most this many epochs, evenly spaced, always with the first and the last.
-
-    Returns:
-        The Figure, one titled panel per epoch shown.
-    """
-    from course.gan import tile_images
-
-    if len(grids) == 0 or len(grids) != len(epochs):
-        raise ValueError(f"grids and epochs must be non-empty and of equal length; got {len(grids)} and {len(epochs)}.")
-    picks = np.unique(np.linspace(0, len(grids) - 1, min(max_panels, len(grids))).round().astype(int))
-    fig, axes = _figure(len(picks), width=2.6, height=2.9)
-    for ax, i in zip(axes, picks):
-        ax.imshow(tile_images(np.asarray(grids[i])[:n_show]), cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(f"epoch {epochs[i]}" + (" (untrained)" if epochs[i] == 0 else ""))
-        ax.set_xlabel("samples")
-        ax.set_ylabel("")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_interpolation(rows: Mapping[str, Any], title: str = "Walking through latent space"):
-    """Show interpolations between two noise vectors: one row of images per method.
-
-    Args:
-        rows: ``{"linear": images, "spherical": images}``, each (steps, 28, 28[, 1]) in [0, 1].
-
-    Returns:
-        The Figure: one axis per row, the images from $t = 0$ (left) to $t = 1$ (right).
-    """
-    from course.gan import tile_images
-
-    if not rows:
-        raise ValueError("rows must map at least one method name to images.")
-    fig, axes = _figure(len(rows), width=10.0, height=2.0, ncols=1)
-    for ax, (name, images) in zip(axes, rows.items()):
-        images = np.asarray(images)
-        ax.imshow(tile_images(images, ncols=len(images)), cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(name, fontsize=10)
-        ax.set_xlabel(f"t from 0 (left) to 1 (right), {len(images)} steps")
-        ax.set_ylabel("")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_class_shares(scores: Mapping[str, Mapping[str, Any]], class_names: Sequence[str] | None = None,
-                      min_share: float = 0.03, title: str = "Which garments does the generator draw?"):
-    """Bar chart of the share of generated images the classifier puts in each class.
-
-    Args:
-        scores: ``{run name: sample_quality(...) dict}``; several runs are drawn side by side
-            (e.g. real test images against the generator).
-        class_names: names of the classes (default: Fashion-MNIST's).
-        min_share: drawn as a dashed line: a class below it counts as missing.
-
-    Returns:
-        The Figure with one bar group per class.
-    """
-    from course.data import FASHION_MNIST_CLASSES
-
-    if not scores:
-        raise ValueError("scores must hold at least one run.")
-    names = list(class_names or FASHION_MNIST_CLASSES)
-    fig, axes = _figure(1, width=9.0, height=3.8)
-    ax = axes[0]
-    width = 0.8 / len(scores)
-    for i, (run, score) in enumerate(scores.items()):
-        shares = np.asarray(score["class_shares"], dtype=float)
-        label = f"{run}: {score['classes_present']} classes, confidence {score['mean_confidence']:.2f}"
-        ax.bar(np.arange(len(shares)) + (i - (len(scores) - 1) / 2) * width, shares, width=width, label=label)
-    ax.axhline(min_share, color="k", ls="--", lw=1, label=f"{min_share:.0%}: present")
-    ax.set_xticks(np.arange(len(names)))
-    ax.set_xticklabels(names, rotation=30, ha="right")
-    ax.set_title(title)
-    ax.set_xlabel("class given by the classifier")
-    ax.set_ylabel("share of images")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-# --------------------------------------------------------------------------
-# Chapter 3 -- recurrent networks: sentence lengths, vanishing gradients
-# --------------------------------------------------------------------------
-
-
-def plot_sentence_lengths(lengths: Sequence[int], sequence_length: int | None = None,
-                          title: str = "How long are the sentences?"):
-    """Histogram of sentence lengths in words, with the cut-off ``sequence_length`` marked.
-
-    Sentences longer than the cut-off lose their last words; shorter ones are
-    padded. The legend says which share of sentences is cut.
-
-    Args:
-        lengths: number of words of each sentence.
-        sequence_length: the vectorizer's output length, drawn as a dashed line (None: not drawn).
-    """
-    lengths = np.asarray(lengths, dtype=int)
-    if lengths.size == 0:
-        raise ValueError("lengths must hold at least one sentence length.")
-    fig, axes = _figure(1, width=7.0, height=3.6)
-    ax = axes[0]
-    ax.hist(lengths, bins=np.arange(0, lengths.max() + 2) - 0.5, color="C0", label=f"{lengths.size:,} sentences")
-    if sequence_length is not None:
-        cut = float(np.mean(lengths > sequence_length))
-        ax.axvline(sequence_length + 0.5, color="C3", ls="--", label=f"sequence_length = {sequence_length} ({cut:.1%} are cut)")
-    ax.set_title(title)
-    ax.set_xlabel("words per sentence")
-    ax.set_ylabel("number of sentences")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_gradient_norms(norms: Mapping[str, Sequence[float]], title: str = "Gradients vanish as they flow back in time",
-                        xlabel: str = "time steps back, k", ylabel: str = r"gradient norm $\|\partial h_T / \partial h_{T-k}\|$"):
-    """Draw gradient norms against the number of time steps they flowed back, log-scaled.
-
-    Args:
-        norms: ``{run name: norms}``, where ``norms[k]`` is the norm of the
-            gradient that flowed back ``k`` steps (``k = 0, 1, ...``). One line per run.
-        title, xlabel, ylabel: the axis texts.
-
-    Example:
-        >>> fig = plot_gradient_norms({"tanh RNN": [1.0, 0.5, 0.25]})
-        >>> fig.axes[0].get_yscale()
-        'log'
-    """
-    if not isinstance(norms, Mapping) or not norms:
-        raise TypeError("norms must be a non-empty dict {run name: sequence of gradient norms}.")
-    fig, axes = _figure(1, width=7.0, height=4.0)
-    ax = axes[0]
-    for name, values in norms.items():
-        values = np.asarray(values, dtype=float)
-        ax.plot(np.arange(len(values)), np.maximum(values, 1e-30), marker=".", label=name)
-    ax.set_yscale("log")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-# --------------------------------------------------------------------------
-# Chapter 5 -- positional encodings and attention maps
-# --------------------------------------------------------------------------
-
-
-def plot_positional_encoding(encoding: Any, title: str = "Sinusoidal positional encoding"):
-    """Draw a positional-encoding matrix ``(positions, d_model)`` as a heat map, plus a few of its columns.
-
-    Left: the whole matrix (rows = positions, columns = encoding dimensions):
-    fast sine/cosine clocks on the left, slow ones on the right. Right: four
-    columns as curves against the position.
-
-    Example:
-        >>> from course.models import sinusoidal_positional_encoding
-        >>> fig = plot_positional_encoding(sinusoidal_positional_encoding(50, 32))
-        >>> len(fig.axes)
-        3
-    """
-    pe = np.asarray(encoding, dtype=float)
-    if pe.ndim != 2:
-        raise ValueError(f"encoding must be a 2-D array (positions, d_model); got shape {pe.shape}.")
-    fig, (ax_map, ax_lines) = _figure(2, width=5.5, height=4.0)
-    image = ax_map.imshow(pe, aspect="auto", cmap="RdBu", vmin=-1, vmax=1, origin="upper")
-    ax_map.set_title("PE[position, dimension]")
-    ax_map.set_xlabel("encoding dimension")
-    ax_map.set_ylabel("position in the sentence")
-    fig.colorbar(image, ax=ax_map, fraction=0.046)
-    d = pe.shape[1]
-    for column in sorted({0, 1, min(4, d - 1), d - 2 if d > 2 else d - 1}):
-        ax_lines.plot(np.arange(len(pe)), pe[:, column], label=f"dimension {column}")
-    ax_lines.set_title("a few columns")
-    ax_lines.set_xlabel("position in the sentence")
-    ax_lines.set_ylabel("encoding value")
-    ax_lines.legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_attention(weights: Any, query_tokens: Sequence[str], key_tokens: Sequence[str] | None = None,
-                   title: str = "Attention weights", head_names: Sequence[str] | None = None):
-    """Draw attention weights as heat maps: row = query token, column = key token it looks at.
-
-    Args:
-        weights: ``(queries, keys)`` for one head, or ``(heads, queries, keys)``
-            for several (one panel each); each row sums to 1.
-        query_tokens: labels of the rows; ``key_tokens`` of the columns (default: the same).
-        head_names: panel titles (default "head 1", "head 2", ...).
-
-    Example:
-        >>> fig = plot_attention(np.full((3, 3), 1 / 3), ["a", "fine", "film"])
-        >>> fig.axes[0].get_xlabel()
-        'key (attended to)'
-    """
-    w = np.asarray(weights, dtype=float)
-    if w.ndim == 2:
-        w = w[None]
-    if w.ndim != 3:
-        raise ValueError(f"weights must have shape (queries, keys) or (heads, queries, keys); got {np.shape(weights)}.")
-    key_tokens = list(query_tokens if key_tokens is None else key_tokens)
-    query_tokens = list(query_tokens)
-    if w.shape[1:] != (len(query_tokens), len(key_tokens)):
-        raise ValueError(f"weights have {w.shape[1]} queries x {w.shape[2]} keys but {len(query_tokens)} query "
-                         f"and {len(key_tokens)} key tokens were given.")
-    heads = w.shape[0]
-    names = list(head_names or [f"head {h + 1}" for h in range(heads)])
-    fig, axes = _figure(heads, width=max(3.5, 0.38 * len(key_tokens) + 1.5), height=max(3.0, 0.36 * len(query_tokens) + 1.2),
-                        ncols=min(heads, 4))
-    for h, ax in enumerate(axes):
-        image = ax.imshow(w[h], cmap="viridis", vmin=0, vmax=max(float(w.max()), 1e-9))
-        ax.set_xticks(range(len(key_tokens)), key_tokens, rotation=90, fontsize=8)
-        ax.set_yticks(range(len(query_tokens)), query_tokens, fontsize=8)
-        ax.set_xlabel("key (attended to)")
-        ax.set_ylabel("query (attending)")
-        ax.set_title(names[h] if h < len(names) else f"head {h + 1}")
-    fig.colorbar(image, ax=list(axes), fraction=0.03, label="attention weight")
-    fig.suptitle(title)
     return fig
 
 
@@ -670,4 +380,294 @@ def plot_misclassified(images: Any, y_true: Any, y_pred: Any, class_names: Seque
         ax.set_xlabel(f"{names[y_true[k]]}\n-> {names[y_pred[k]]}", fontsize=7, color="firebrick")
     fig.suptitle(title)
     fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Chapter 3 -- recurrent networks: sentence lengths, vanishing gradients
+# --------------------------------------------------------------------------
+
+
+def plot_sentence_lengths(lengths: Sequence[int], sequence_length: int | None = None,
+                          title: str = "How long are the sentences?"):
+    """Histogram of sentence lengths in words, with the cut-off ``sequence_length`` marked.
+
+    Sentences longer than the cut-off lose their last words; shorter ones are
+    padded. The legend says which share of sentences is cut.
+
+    Args:
+        lengths: number of words of each sentence.
+        sequence_length: the vectorizer's output length, drawn as a dashed line (None: not drawn).
+    """
+    lengths = np.asarray(lengths, dtype=int)
+    if lengths.size == 0:
+        raise ValueError("lengths must hold at least one sentence length.")
+    fig, axes = _figure(1, width=7.0, height=3.6)
+    ax = axes[0]
+    ax.hist(lengths, bins=np.arange(0, lengths.max() + 2) - 0.5, color="C0", label=f"{lengths.size:,} sentences")
+    if sequence_length is not None:
+        cut = float(np.mean(lengths > sequence_length))
+        ax.axvline(sequence_length + 0.5, color="C3", ls="--", label=f"sequence_length = {sequence_length} ({cut:.1%} are cut)")
+    ax.set_title(title)
+    ax.set_xlabel("words per sentence")
+    ax.set_ylabel("number of sentences")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gradient_norms(norms: Mapping[str, Sequence[float]], title: str = "Gradients vanish as they flow back in time",
+                        xlabel: str = "time steps back, k", ylabel: str = r"gradient norm $\|\partial h_T / \partial h_{T-k}\|$"):
+    """Draw gradient norms against the number of time steps they flowed back, log-scaled.
+
+    Args:
+        norms: ``{run name: norms}``, where ``norms[k]`` is the norm of the
+            gradient that flowed back ``k`` steps (``k = 0, 1, ...``). One line per run.
+        title, xlabel, ylabel: the axis texts.
+
+    Example:
+        >>> fig = plot_gradient_norms({"tanh RNN": [1.0, 0.5, 0.25]})
+        >>> fig.axes[0].get_yscale()
+        'log'
+    """
+    if not isinstance(norms, Mapping) or not norms:
+        raise TypeError("norms must be a non-empty dict {run name: sequence of gradient norms}.")
+    fig, axes = _figure(1, width=7.0, height=4.0)
+    ax = axes[0]
+    for name, values in norms.items():
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(len(values)), np.maximum(values, 1e-30), marker=".", label=name)
+    ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Chapter 4 -- GAN losses, sample evolution, latent interpolation, sample quality
+# --------------------------------------------------------------------------
+
+
+def plot_gan_losses(history: Any, title: str = "GAN training: the two players' losses"):
+    """Draw the discriminator's and the generator's loss per epoch (left) and D's mean outputs (right).
+
+    Args:
+        history: the ``History`` of ``GAN.fit`` (or its ``.history`` dict) with
+            ``d_loss`` and ``g_loss``; ``d_real``/``d_fake`` (the
+            discriminator's mean probability "real" on real and on generated
+            images) add a second panel when present.
+
+    Returns:
+        The Figure. The dotted lines mark the equilibrium of the game, where
+        D outputs 1/2 everywhere: $L_D = 2\\ln 2 \\approx 1.386$, $L_G = \\ln 2 \\approx 0.693$.
+    """
+    hist = _as_history_dict(history)
+    missing = [k for k in ("d_loss", "g_loss") if k not in hist]
+    if missing:
+        raise ValueError(f"history has no {missing}; recorded: {sorted(hist)}. Pass the History of GAN.fit().")
+    with_probs = "d_real" in hist and "d_fake" in hist
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = _figure(2 if with_probs else 1, width=5.5, height=3.8)
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    epochs = np.arange(1, len(hist["d_loss"]) + 1)
+    ax = axes[0]
+    ax.plot(epochs, hist["d_loss"], marker="o", label="discriminator loss $L_D$")
+    ax.plot(epochs, hist["g_loss"], marker="o", label="generator loss $L_G$")
+    ax.axhline(2 * np.log(2), color="C0", ls=":", lw=1, label="$2\\ln 2$ (D guesses)")
+    ax.axhline(np.log(2), color="C1", ls=":", lw=1, label="$\\ln 2$")
+    ax.set_title("losses")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean loss over the epoch")
+    ax.legend(fontsize=8)
+    if with_probs:
+        ax = axes[1]
+        ax.plot(epochs, hist["d_real"], marker="o", label="D(real image)")
+        ax.plot(epochs, hist["d_fake"], marker="o", label="D(generated image)")
+        ax.axhline(0.5, color="grey", ls=":", lw=1, label="1/2 (cannot tell)")
+        ax.set_ylim(0, 1)
+        ax.set_title("discriminator's mean probability 'real'")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("probability")
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sample_evolution(grids: Sequence[Any], epochs: Sequence[int], n_show: int = 16, max_panels: int = 6,
+                          title: str = "The same noise vectors, epoch after epoch"):
+    """A grid of grids: the fixed-noise samples of several epochs side by side.
+
+    Args:
+        grids: one array (n, 28, 28) in [0, 1] per recorded epoch (``SampleGrid.grids``).
+        epochs: the epoch number of each grid (``SampleGrid.epochs``; 0 = untrained).
+        n_show: images per panel (a square number reads best).
+        max_panels: at most this many epochs, evenly spaced, always with the first and the last.
+
+    Returns:
+        The Figure, one titled panel per epoch shown.
+    """
+    from course.gan import tile_images
+
+    if len(grids) == 0 or len(grids) != len(epochs):
+        raise ValueError(f"grids and epochs must be non-empty and of equal length; got {len(grids)} and {len(epochs)}.")
+    picks = np.unique(np.linspace(0, len(grids) - 1, min(max_panels, len(grids))).round().astype(int))
+    fig, axes = _figure(len(picks), width=2.6, height=2.9)
+    for ax, i in zip(axes, picks):
+        ax.imshow(tile_images(np.asarray(grids[i])[:n_show]), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(f"epoch {epochs[i]}" + (" (untrained)" if epochs[i] == 0 else ""))
+        ax.set_xlabel("samples")
+        ax.set_ylabel("")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_interpolation(rows: Mapping[str, Any], title: str = "Walking through latent space"):
+    """Show interpolations between two noise vectors: one row of images per method.
+
+    Args:
+        rows: ``{"linear": images, "spherical": images}``, each (steps, 28, 28[, 1]) in [0, 1].
+
+    Returns:
+        The Figure: one axis per row, the images from $t = 0$ (left) to $t = 1$ (right).
+    """
+    from course.gan import tile_images
+
+    if not rows:
+        raise ValueError("rows must map at least one method name to images.")
+    fig, axes = _figure(len(rows), width=10.0, height=2.0, ncols=1)
+    for ax, (name, images) in zip(axes, rows.items()):
+        images = np.asarray(images)
+        ax.imshow(tile_images(images, ncols=len(images)), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel(f"t from 0 (left) to 1 (right), {len(images)} steps")
+        ax.set_ylabel("")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_shares(scores: Mapping[str, Mapping[str, Any]], class_names: Sequence[str] | None = None,
+                      min_share: float = 0.03, title: str = "Which garments does the generator draw?"):
+    """Bar chart of the share of generated images the classifier puts in each class.
+
+    Args:
+        scores: ``{run name: sample_quality(...) dict}``; several runs are drawn side by side
+            (e.g. real test images against the generator).
+        class_names: names of the classes (default: Fashion-MNIST's).
+        min_share: drawn as a dashed line: a class below it counts as missing.
+
+    Returns:
+        The Figure with one bar group per class.
+    """
+    from course.data import FASHION_MNIST_CLASSES
+
+    if not scores:
+        raise ValueError("scores must hold at least one run.")
+    names = list(class_names or FASHION_MNIST_CLASSES)
+    fig, axes = _figure(1, width=9.0, height=3.8)
+    ax = axes[0]
+    width = 0.8 / len(scores)
+    for i, (run, score) in enumerate(scores.items()):
+        shares = np.asarray(score["class_shares"], dtype=float)
+        label = f"{run}: {score['classes_present']} classes, confidence {score['mean_confidence']:.2f}"
+        ax.bar(np.arange(len(shares)) + (i - (len(scores) - 1) / 2) * width, shares, width=width, label=label)
+    ax.axhline(min_share, color="k", ls="--", lw=1, label=f"{min_share:.0%}: present")
+    ax.set_xticks(np.arange(len(names)))
+    ax.set_xticklabels(names, rotation=30, ha="right")
+    ax.set_title(title)
+    ax.set_xlabel("class given by the classifier")
+    ax.set_ylabel("share of images")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Chapter 5 -- positional encodings and attention maps
+# --------------------------------------------------------------------------
+
+
+def plot_positional_encoding(encoding: Any, title: str = "Sinusoidal positional encoding"):
+    """Draw a positional-encoding matrix ``(positions, d_model)`` as a heat map, plus a few of its columns.
+
+    Left: the whole matrix (rows = positions, columns = encoding dimensions):
+    fast sine/cosine clocks on the left, slow ones on the right. Right: four
+    columns as curves against the position.
+
+    Example:
+        >>> from course.models import sinusoidal_positional_encoding
+        >>> fig = plot_positional_encoding(sinusoidal_positional_encoding(50, 32))
+        >>> len(fig.axes)
+        3
+    """
+    pe = np.asarray(encoding, dtype=float)
+    if pe.ndim != 2:
+        raise ValueError(f"encoding must be a 2-D array (positions, d_model); got shape {pe.shape}.")
+    fig, (ax_map, ax_lines) = _figure(2, width=5.5, height=4.0)
+    image = ax_map.imshow(pe, aspect="auto", cmap="RdBu", vmin=-1, vmax=1, origin="upper")
+    ax_map.set_title("PE[position, dimension]")
+    ax_map.set_xlabel("encoding dimension")
+    ax_map.set_ylabel("position in the sentence")
+    fig.colorbar(image, ax=ax_map, fraction=0.046)
+    d = pe.shape[1]
+    for column in sorted({0, 1, min(4, d - 1), d - 2 if d > 2 else d - 1}):
+        ax_lines.plot(np.arange(len(pe)), pe[:, column], label=f"dimension {column}")
+    ax_lines.set_title("a few columns")
+    ax_lines.set_xlabel("position in the sentence")
+    ax_lines.set_ylabel("encoding value")
+    ax_lines.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_attention(weights: Any, query_tokens: Sequence[str], key_tokens: Sequence[str] | None = None,
+                   title: str = "Attention weights", head_names: Sequence[str] | None = None):
+    """Draw attention weights as heat maps: row = query token, column = key token it looks at.
+
+    Args:
+        weights: ``(queries, keys)`` for one head, or ``(heads, queries, keys)``
+            for several (one panel each); each row sums to 1.
+        query_tokens: labels of the rows; ``key_tokens`` of the columns (default: the same).
+        head_names: panel titles (default "head 1", "head 2", ...).
+
+    Example:
+        >>> fig = plot_attention(np.full((3, 3), 1 / 3), ["a", "fine", "film"])
+        >>> fig.axes[0].get_xlabel()
+        'key (attended to)'
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim == 2:
+        w = w[None]
+    if w.ndim != 3:
+        raise ValueError(f"weights must have shape (queries, keys) or (heads, queries, keys); got {np.shape(weights)}.")
+    key_tokens = list(query_tokens if key_tokens is None else key_tokens)
+    query_tokens = list(query_tokens)
+    if w.shape[1:] != (len(query_tokens), len(key_tokens)):
+        raise ValueError(f"weights have {w.shape[1]} queries x {w.shape[2]} keys but {len(query_tokens)} query "
+                         f"and {len(key_tokens)} key tokens were given.")
+    heads = w.shape[0]
+    names = list(head_names or [f"head {h + 1}" for h in range(heads)])
+    fig, axes = _figure(heads, width=max(3.5, 0.38 * len(key_tokens) + 1.5), height=max(3.0, 0.36 * len(query_tokens) + 1.2),
+                        ncols=min(heads, 4))
+    for h, ax in enumerate(axes):
+        image = ax.imshow(w[h], cmap="viridis", vmin=0, vmax=max(float(w.max()), 1e-9))
+        ax.set_xticks(range(len(key_tokens)), key_tokens, rotation=90, fontsize=8)
+        ax.set_yticks(range(len(query_tokens)), query_tokens, fontsize=8)
+        ax.set_xlabel("key (attended to)")
+        ax.set_ylabel("query (attending)")
+        ax.set_title(names[h] if h < len(names) else f"head {h + 1}")
+    fig.colorbar(image, ax=list(axes), fraction=0.03, label="attention weight")
+    fig.suptitle(title)
     return fig
