@@ -94,6 +94,18 @@ def check(condition: bool, name: str, value: Any, expected: str) -> None:
         raise _wrong_value(name, value, expected)
 
 
+def check_type(name: str, value: Any, types: type | tuple[type, ...], expected: str) -> Any:
+    """Check that ``value`` is an instance of ``types`` (described as ``expected``); return it.
+
+    Example:
+        >>> check_type("model", "mlp", object, "a keras.Model") == "mlp"
+        True
+    """
+    if not isinstance(value, types):
+        raise _wrong_type(name, value, expected)
+    return value
+
+
 def check_int(name: str, value: Any, *, minimum: int | None = None, allow_none: bool = False,
               note: str | None = None) -> int | None:
     """Check that ``value`` is an integer (``bool`` is not), at least ``minimum`` when given; return it as ``int``.

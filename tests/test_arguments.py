@@ -9,7 +9,7 @@ import pytest
 from course import arguments
 from course.arguments import (
     argument_error, check, check_array, check_fraction, check_image_batch, check_image_shape, check_int,
-    check_non_negative, check_one_of, check_positive_int, check_positive_ints, check_same_length, check_texts,
+    check_non_negative, check_one_of, check_positive_int, check_positive_ints, check_same_length, check_texts, check_type,
 )
 
 
@@ -47,6 +47,15 @@ def test_check_raises_when_the_condition_fails():
 
 def test_check_passes_when_the_condition_holds():
     assert check(32 % 4 == 0, "d_model", 32, "divisible by heads (4)") is None
+
+
+def test_check_type_returns_an_instance_of_the_type():
+    assert check_type("history", {"loss": [1.0]}, dict, "a dict") == {"loss": [1.0]}
+
+
+def test_check_type_names_the_type_received():
+    with pytest.raises(TypeError, match=r"^model must be a keras.Model; got 'mlp' \(str\)\.$"):
+        check_type("model", "mlp", int, "a keras.Model")
 
 
 # --- integers -----------------------------------------------------------------------------
