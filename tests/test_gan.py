@@ -52,9 +52,9 @@ def test_discriminator_uses_strided_convolutions_and_dropout():
     "builder, kwargs, message",
     [
         (build_generator, {"latent_dim": 0}, "latent_dim must be a positive integer"),
-        (build_generator, {"filters": (64, 32, 16)}, "filters must have exactly 2 entries"),
+        (build_generator, {"filters": (64, 32, 16)}, r"filters must be a sequence of exactly 2 positive integers \(two stride-2 blocks"),
         (build_generator, {"filters": (64, -1)}, "each entry of filters must be a positive integer"),
-        (build_discriminator, {"filters": ()}, "filters must name at least one convolution"),
+        (build_discriminator, {"filters": ()}, "filters must be a non-empty sequence of positive integers"),
         (build_discriminator, {"dropout": 1.0}, r"dropout must be a number in \[0, 1\)"),
     ],
 )
