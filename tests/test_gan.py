@@ -129,7 +129,7 @@ def test_fit_logs_both_losses_and_updates_both_players(tiny_gan, tmp_path):
 def test_gan_rejects_a_real_label_that_is_not_a_probability_above_one_half():
     from course.gan import GAN
 
-    with pytest.raises(ValueError, match=r"real_label must be in \(0.5, 1\]"):
+    with pytest.raises(ValueError, match=r"real_label must be a number in \(0.5, 1\]; got 0.3\."):
         GAN(build_generator(8, filters=(8, 4)), build_discriminator(filters=(4,)), real_label=0.3)
 
 
