@@ -246,7 +246,7 @@ def test_plot_gan_losses_draws_losses_and_discriminator_outputs():
 def test_plot_gan_losses_names_missing_keys():
     from course.plots import plot_gan_losses
 
-    with pytest.raises(ValueError, match="history has no \\['g_loss'\\]"):
+    with pytest.raises(ValueError, match=r"history must be the History of GAN.fit\(\), with d_loss and g_loss; got one without g_loss"):
         plot_gan_losses({"d_loss": [1.0]})
 
 
