@@ -18,7 +18,7 @@ Checks that relate several arguments, or that only one function needs, use
 (when what was received is best described in words, e.g. an array's shape).
 
 This module imports only NumPy, so every course module can use it without
-loading TensorFlow.
+loading TensorFlow. It is for the course's maintainers: no chapter teaches it.
 """
 
 from __future__ import annotations

@@ -24,11 +24,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from course.arguments import check_positive_int, check_texts
+
+if TYPE_CHECKING:
+    import keras_hub
+    import transformers
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -86,7 +90,7 @@ def _not_found(model_id: str, what: str, error: BaseException) -> PretrainedMode
     )
 
 
-def load_tokenizer(model_id: str = MODEL_ID):
+def load_tokenizer(model_id: str = MODEL_ID) -> transformers.PreTrainedTokenizerBase:
     """Load ``model_id``'s tokenizer with ``transformers.AutoTokenizer`` (a fast WordPiece tokenizer for MiniLM).
 
     Raises:
@@ -107,7 +111,7 @@ def load_tokenizer(model_id: str = MODEL_ID):
         raise _not_found(model_id, "tokenizer", error) from error
 
 
-def load_encoder(model_id: str = MODEL_ID):
+def load_encoder(model_id: str = MODEL_ID) -> keras_hub.models.BertBackbone:
     """Load ``model_id`` as a Keras 3 model: ``keras_hub.models.BertBackbone.from_preset("hf://" + model_id)``.
 
     Inputs: a dict of ``token_ids``, ``segment_ids`` and ``padding_mask``
