@@ -48,6 +48,13 @@ def test_transformer_classifier_saves_and_loads(tmp_path):
     np.testing.assert_allclose(loaded.predict(ids, verbose=0), model.predict(ids, verbose=0), atol=1e-6)
 
 
+def test_chapter5_layers_keep_the_registered_names_that_saved_models_refer_to():
+    import keras
+
+    assert keras.saving.get_registered_name(models.PositionalEmbedding) == "course>PositionalEmbedding"
+    assert keras.saving.get_registered_name(models.TransformerEncoderBlock) == "course>TransformerEncoderBlock"
+
+
 @pytest.mark.parametrize("kwargs, argument", [
     ({"d_model": 30, "heads": 4}, "d_model"), ({"vocab_size": 0}, "vocab_size"), ({"dropout": 1.5}, "dropout"),
     ({"n_blocks": 0}, "n_blocks"),
