@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from course.files import atomic_write
 from course.grading_worker import CRASHED, GRADED, INVALID, MISSING, TIMEOUT, OutcomeFormatError, decode_outcomes, load_checks_module
 
 FORMAT = "course-grades/1"
@@ -546,13 +547,6 @@ class _Runner:
             self._kill(process, job_dir)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 @dataclass
 class GradeReport:
     """What :func:`grade` did: the JSON document written, and how many notebooks ran vs came from the cache."""
@@ -815,7 +809,7 @@ def _read_cache(cache_dir: Path, key: str) -> dict | None:
 
 
 def _write_cache(cache_dir: Path, key: str, record: dict) -> None:
-    _atomic_write(cache_dir / f"{key}.json", json.dumps(record))
+    atomic_write(cache_dir / f"{key}.json", json.dumps(record))
 
 
 # ----------------------------------------------------------------------------------------
@@ -868,9 +862,9 @@ def write_outputs(data: dict, out: Path, json_out: Path, feedback_dir: Path) -> 
     """Write feedback files, the JSON and the CSV, each atomically (the CSV last)."""
     for student, entry in data["students"].items():
         for chapter, record in entry["chapters"].items():
-            _atomic_write(Path(feedback_dir) / student / f"{chapter}.md", render_feedback(student, chapter, record))
-    _atomic_write(Path(json_out), json.dumps(data, indent=1))
-    _atomic_write(Path(out), render_csv(data))
+            atomic_write(Path(feedback_dir) / student / f"{chapter}.md", render_feedback(student, chapter, record))
+    atomic_write(Path(json_out), json.dumps(data, indent=1))
+    atomic_write(Path(out), render_csv(data))
 
 
 def merge(json_paths: Iterable[str | Path], out: str | Path, json_out: str | Path | None = None, feedback_dir: str | Path | None = None) -> dict:
