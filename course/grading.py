@@ -269,19 +269,26 @@ class Chapter:
 
 
 def _known_chapters(options: GradeOptions) -> dict[str, str]:
-    from course.checks import CHAPTER_MODULES
+    """Chapter id -> checks module: the registry's chapters (course.chapters), then ``--checks`` extras."""
+    from course.chapters import CHAPTERS
 
-    known = dict(CHAPTER_MODULES)
+    known = {chapter.id: chapter.checks for chapter in CHAPTERS}
     known.update(options.checks)
     return known
 
 
 def _resolve_chapter(name: str, known: dict[str, str]) -> str:
+    """A registry chapter as course.chapters.resolve names it, or an extra chapter of ``--checks`` by id or number."""
+    from course.chapters import UnknownChapterError, resolve
+
     if name in known:
         return name
-    matches = [c for c in known if c.split("_")[0] == name]
-    if len(matches) == 1:
-        return matches[0]
+    try:
+        return resolve(name)
+    except UnknownChapterError:
+        matches = [c for c in known if c.split("_")[0] == name]
+        if len(matches) == 1:
+            return matches[0]
     raise GradingError(f"--only {name!r}: no such chapter; expected one of {sorted(known)} (or its number, e.g. 01).")
 
 
