@@ -110,7 +110,7 @@ def test_every_solution_notebook_has_at_least_six_graded_exercises():
 
 
 def test_chapter5_notebook_trains_the_resnet_twins_with_the_bench_recipe():
-    from course.bench import CH05_RESNET, CH05_RESNET_EPOCHS, CH05_RESNET_TRAINING
+    from course.recipes import CH05_RESNET, CH05_RESNET_EPOCHS, CH05_RESNET_TRAINING
 
     cells = nbformat.read(ROOT / "solutions" / "05_transformer.ipynb", as_version=4).cells
     (source,) = [c.source for c in cells if c.cell_type == "code" and "build_resnet(DEPTH" in c.source]
