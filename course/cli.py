@@ -88,8 +88,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     solutions = _project_dir(Path(args.solutions))
     paths = sorted(solutions.glob("*.ipynb"))
     if args.chapters:
-        try:
-            paths = [solutions / chapter(name).notebook for name in dict.fromkeys(args.chapters)]
+        try:  # a registered chapter by any name, or a notebook of this folder by its exact name
+            paths = [solutions / (f"{name}.ipynb" if (solutions / f"{name}.ipynb").exists() else chapter(name).notebook)
+                     for name in dict.fromkeys(args.chapters)]
         except UnknownChapterError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

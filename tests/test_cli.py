@@ -76,6 +76,16 @@ def test_run_executes_a_notebook_and_writes_html(tmp_path, monkeypatch):
     assert "42" in (tmp_path / "build" / "01_mlp.html").read_text()
 
 
+def test_run_takes_an_unregistered_notebook_of_the_folder_by_its_exact_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "solutions").mkdir()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell("print(6 * 7)"))
+    nbformat.write(notebook, tmp_path / "solutions" / "06_extra.ipynb")
+    assert main(["run", "06_extra"]) == 0
+    assert (tmp_path / "build" / "06_extra.html").exists()
+
+
 def test_run_refuses_an_unknown_chapter_and_lists_the_chapters(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(_project(tmp_path))
     assert main(["run", "09"]) == 2
