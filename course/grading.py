@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from course.files import atomic_write
 from course.grading_worker import CRASHED, GRADED, INVALID, MISSING, TIMEOUT, OutcomeFormatError, decode_outcomes, load_checks_module
 
 FORMAT = "course-grades/1"
@@ -268,19 +269,26 @@ class Chapter:
 
 
 def _known_chapters(options: GradeOptions) -> dict[str, str]:
-    from course.checks import CHAPTER_MODULES
+    """Chapter id -> checks module: the registry's chapters (course.chapters), then ``--checks`` extras."""
+    from course.chapters import CHAPTERS
 
-    known = dict(CHAPTER_MODULES)
+    known = {chapter.id: chapter.checks for chapter in CHAPTERS}
     known.update(options.checks)
     return known
 
 
 def _resolve_chapter(name: str, known: dict[str, str]) -> str:
+    """A registry chapter as course.chapters.resolve names it, or an extra chapter of ``--checks`` by id or number."""
+    from course.chapters import UnknownChapterError, resolve
+
     if name in known:
         return name
-    matches = [c for c in known if c.split("_")[0] == name]
-    if len(matches) == 1:
-        return matches[0]
+    try:
+        return resolve(name)
+    except UnknownChapterError:
+        matches = [c for c in known if c.split("_")[0] == name]
+        if len(matches) == 1:
+            return matches[0]
     raise GradingError(f"--only {name!r}: no such chapter; expected one of {sorted(known)} (or its number, e.g. 01).")
 
 
@@ -546,13 +554,6 @@ class _Runner:
             self._kill(process, job_dir)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 @dataclass
 class GradeReport:
     """What :func:`grade` did: the JSON document written, and how many notebooks ran vs came from the cache."""
@@ -815,7 +816,7 @@ def _read_cache(cache_dir: Path, key: str) -> dict | None:
 
 
 def _write_cache(cache_dir: Path, key: str, record: dict) -> None:
-    _atomic_write(cache_dir / f"{key}.json", json.dumps(record))
+    atomic_write(cache_dir / f"{key}.json", json.dumps(record))
 
 
 # ----------------------------------------------------------------------------------------
@@ -868,9 +869,9 @@ def write_outputs(data: dict, out: Path, json_out: Path, feedback_dir: Path) -> 
     """Write feedback files, the JSON and the CSV, each atomically (the CSV last)."""
     for student, entry in data["students"].items():
         for chapter, record in entry["chapters"].items():
-            _atomic_write(Path(feedback_dir) / student / f"{chapter}.md", render_feedback(student, chapter, record))
-    _atomic_write(Path(json_out), json.dumps(data, indent=1))
-    _atomic_write(Path(out), render_csv(data))
+            atomic_write(Path(feedback_dir) / student / f"{chapter}.md", render_feedback(student, chapter, record))
+    atomic_write(Path(json_out), json.dumps(data, indent=1))
+    atomic_write(Path(out), render_csv(data))
 
 
 def merge(json_paths: Iterable[str | Path], out: str | Path, json_out: str | Path | None = None, feedback_dir: str | Path | None = None) -> dict:

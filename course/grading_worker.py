@@ -36,6 +36,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from course.files import atomic_write
+
 #: Statuses of one notebook (``<chapter>:status`` in grades.csv).
 GRADED, TIMEOUT, CRASHED, INVALID, MISSING = "graded", "timeout", "crashed", "invalid", "missing"
 #: Longest message kept from learner-controlled text.
@@ -47,12 +49,6 @@ MAX_OUTCOME_BYTES = 200 * 2**20
 def _clip(text: Any, limit: int = MAX_TEXT) -> str:
     text = str(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(temporary, path)
 
 
 # --------------------------------------------------------------------------------------
@@ -606,7 +602,7 @@ def job_main() -> int:
         watchdog.stop()
         for folder in result.pop("_cleanup"):
             shutil.rmtree(folder, ignore_errors=True)
-        _write_json_atomic(Path(spec["job_dir"]) / "result.json", result)
+        atomic_write(Path(spec["job_dir"]) / "result.json", json.dumps(result))
     return 0
 
 
@@ -647,7 +643,7 @@ def worker_main() -> int:
         module = load_checks_module(request["checks_module"])
         by_name = {e.name: e for e in module.EXERCISES}
     except BaseException as error:
-        _write_json_atomic(out / "worker_error.json", {"error": f"{type(error).__name__}: {error}\n{traceback.format_exc()[-1500:]}"})
+        atomic_write(out / "worker_error.json", json.dumps({"error": f"{type(error).__name__}: {error}\n{traceback.format_exc()[-1500:]}"}))
         return 1
     for entry in request["exercises"]:
         name, exercise = entry["name"], by_name[entry["name"]]
@@ -669,7 +665,7 @@ def worker_main() -> int:
                 sets.append(list(outcomes))
         encoded = [[encoder.encode_outcome(o) for o in outcomes] for outcomes in sets]
         encoder.save_arrays()
-        _write_json_atomic(out / f"{name}.json", {"sets": encoded})
+        atomic_write(out / f"{name}.json", json.dumps({"sets": encoded}))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Chapter 3 builders, plots and benchmark registration: shapes, parameter counts, argument errors."""
+"""Chapter 3 builders and plots: shapes, parameter counts, argument errors."""
 
 import matplotlib
 
@@ -131,12 +131,3 @@ def test_sentence_length_plot_marks_the_cut_and_says_which_share_is_cut():
     ax = fig.axes[0]
     assert _labelled(ax)
     assert any("40.0% are cut" in t.get_text() for t in ax.get_legend().get_texts())
-
-
-# --- benchmark -------------------------------------------------------------------
-
-
-def test_course_bench_03_is_registered():
-    from course.bench import BENCHES, bench_03
-
-    assert BENCHES["03"] is bench_03
