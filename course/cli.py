@@ -1,7 +1,7 @@
 """The ``course`` command: a thin layer over the functions the notebooks use.
 
     course data --check            what is in the Keras cache
-    course data --download         fetch every dataset (before an offline class)
+    course data --download         fetch every dataset, verified (before an offline class; mirrors: COURSE_DATA_MIRROR)
     course notebooks [--check]     write notebooks/ from solutions/ (or check they are in sync)
     course run [CHAPTER ...]       execute solution notebooks headless into build/ (+ HTML)
     course bench CHAPTER --out F   accuracy and speed record of a chapter, as JSON (--part images: one part)
@@ -32,19 +32,22 @@ def cmd_data(args: argparse.Namespace) -> int:
     if args.download:
         try:
             data.download_all()
-        except data.DatasetNotFoundError as error:
+        except (data.DatasetNotFoundError, data.MirrorConfigError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-    missing = 0
+    bad = 0
     print(f"Keras dataset cache: {data.keras_cache_dir()}")
     for status in data.dataset_status():
-        print(f"  {status.name:15s} {'cached' if status.cached else 'MISSING'}")
+        print(f"  {status.name:15s} {'cached' if status.cached else 'MISSING' if status.missing else 'CORRUPT'}")
         for path in status.missing:
             print(f"      missing: {path}")
-        missing += not status.cached
-    if missing:
-        print("Fix: run `course data --download` on a machine with internet access.")
-    return 1 if missing else 0
+        for path in status.corrupt:
+            print(f"      corrupt (checksum does not match): {path}")
+        bad += not status.cached
+    if bad:
+        print("Fix: run `course data --download` (it replaces corrupt files); where the origins are blocked, "
+              f"set {data.MIRROR_ENV} to a mirror first (see `help(course.data.data_mirrors)`).")
+    return 1 if bad else 0
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
@@ -198,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", help="check or download the course datasets")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="report what is cached (default)")
-    group.add_argument("--download", action="store_true", help="download every dataset into the Keras cache")
+    group.add_argument("--download", action="store_true",
+                       help="download every dataset into the Keras cache, verified against its checksum "
+                            "(Keras's origins first, then the mirrors in COURSE_DATA_MIRROR, separated by spaces)")
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("notebooks", help="write notebooks/ from solutions/")
