@@ -3,6 +3,7 @@
     course data --check            what is in the Keras cache
     course data --download         fetch every dataset, verified (before an offline class; mirrors: COURSE_DATA_MIRROR)
     course notebooks [--check]     write notebooks/ from solutions/ (or check they are in sync)
+    course figures [--check]       draw the architecture figures into figures/ (or check they are current)
     course run [CHAPTER ...]       execute solution notebooks headless into build/ (+ HTML)
     course bench CHAPTER --out F   accuracy and speed record of a chapter, as JSON (--part images: one part)
     course grade SUBMISSIONS --out grades.csv   auto-grade a class (see course.grading)
@@ -82,6 +83,21 @@ def _unregistered(solutions: Path) -> list[Path]:
     from course.chapters import ids
 
     return [path for path in sorted(solutions.glob("*.ipynb")) if path.stem not in ids()]
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from course import figures
+
+    if args.check:
+        stale = figures.stale_figures(args.out)
+        for path in stale:
+            print(f"stale: {path} (run `course figures` to draw it again)")
+        if not stale:
+            print(f"{args.out}/ is up to date with course/figures.py.")
+        return 1 if stale else 0
+    for path in figures.write_figures(args.out):
+        print(f"wrote {path}")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -192,6 +208,7 @@ def _split_pair(text: str) -> tuple[str, str]:
 def build_parser() -> argparse.ArgumentParser:
     """The ``course`` command's parser; each default comes from the function it is passed to."""
     from course.chapters import CHAPTERS
+    from course.figures import FIGURES_DIR
     from course.grading import DEFAULT_LIMITS, GradeOptions
     from course.notebooks import CELL_TIMEOUT
 
@@ -211,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", default=str(SOLUTIONS_DIR), help="solution notebooks folder (default: %(default)s)")
     p.add_argument("--notebooks", default=str(NOTEBOOKS_DIR), help="student notebooks folder (default: %(default)s)")
     p.set_defaults(func=cmd_notebooks)
+
+    p = sub.add_parser("figures", help="draw the architecture figures as SVG and PNG files")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a figure file is missing or stale")
+    p.add_argument("--out", default=str(FIGURES_DIR), help="folder of the figure files (default: %(default)s)")
+    p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("run", help="execute the solution notebooks headless; write executed copies and HTML")
     p.add_argument("chapters", nargs="*", help="chapters to run, e.g. 01, 1 or 01_mlp (default: every notebook in --solutions)")
