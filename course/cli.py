@@ -1,8 +1,9 @@
 """The ``course`` command: a thin layer over the functions the notebooks use.
 
     course data --check            what is in the Keras cache
-    course data --download         fetch every dataset (before an offline class)
+    course data --download         fetch every dataset, verified (before an offline class; mirrors: COURSE_DATA_MIRROR)
     course notebooks [--check]     write notebooks/ from solutions/ (or check they are in sync)
+    course figures [--check]       draw the architecture figures into figures/ (or check they are current)
     course run [CHAPTER ...]       execute solution notebooks headless into build/ (+ HTML)
     course bench CHAPTER --out F   accuracy and speed record of a chapter, as JSON (--part images: one part)
     course grade SUBMISSIONS --out grades.csv   auto-grade a class (see course.grading)
@@ -32,19 +33,22 @@ def cmd_data(args: argparse.Namespace) -> int:
     if args.download:
         try:
             data.download_all()
-        except data.DatasetNotFoundError as error:
+        except (data.DatasetNotFoundError, data.MirrorConfigError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-    missing = 0
+    bad = 0
     print(f"Keras dataset cache: {data.keras_cache_dir()}")
     for status in data.dataset_status():
-        print(f"  {status.name:15s} {'cached' if status.cached else 'MISSING'}")
+        print(f"  {status.name:15s} {'cached' if status.cached else 'MISSING' if status.missing else 'CORRUPT'}")
         for path in status.missing:
             print(f"      missing: {path}")
-        missing += not status.cached
-    if missing:
-        print("Fix: run `course data --download` on a machine with internet access.")
-    return 1 if missing else 0
+        for path in status.corrupt:
+            print(f"      corrupt (checksum does not match): {path}")
+        bad += not status.cached
+    if bad:
+        print("Fix: run `course data --download` (it replaces corrupt files); where the origins are blocked, "
+              f"set {data.MIRROR_ENV} to a mirror first (see `help(course.data.data_mirrors)`).")
+    return 1 if bad else 0
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
@@ -79,6 +83,21 @@ def _unregistered(solutions: Path) -> list[Path]:
     from course.chapters import ids
 
     return [path for path in sorted(solutions.glob("*.ipynb")) if path.stem not in ids()]
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from course import figures
+
+    if args.check:
+        stale = figures.stale_figures(args.out)
+        for path in stale:
+            print(f"stale: {path} (run `course figures` to draw it again)")
+        if not stale:
+            print(f"{args.out}/ is up to date with course/figures.py.")
+        return 1 if stale else 0
+    for path in figures.write_figures(args.out):
+        print(f"wrote {path}")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -189,6 +208,7 @@ def _split_pair(text: str) -> tuple[str, str]:
 def build_parser() -> argparse.ArgumentParser:
     """The ``course`` command's parser; each default comes from the function it is passed to."""
     from course.chapters import CHAPTERS
+    from course.figures import FIGURES_DIR
     from course.grading import DEFAULT_LIMITS, GradeOptions
     from course.notebooks import CELL_TIMEOUT
 
@@ -198,7 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", help="check or download the course datasets")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="report what is cached (default)")
-    group.add_argument("--download", action="store_true", help="download every dataset into the Keras cache")
+    group.add_argument("--download", action="store_true",
+                       help="download every dataset into the Keras cache, verified against its checksum "
+                            "(Keras's origins first, then the mirrors in COURSE_DATA_MIRROR, separated by spaces)")
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("notebooks", help="write notebooks/ from solutions/")
@@ -206,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", default=str(SOLUTIONS_DIR), help="solution notebooks folder (default: %(default)s)")
     p.add_argument("--notebooks", default=str(NOTEBOOKS_DIR), help="student notebooks folder (default: %(default)s)")
     p.set_defaults(func=cmd_notebooks)
+
+    p = sub.add_parser("figures", help="draw the architecture figures as SVG and PNG files")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a figure file is missing or stale")
+    p.add_argument("--out", default=str(FIGURES_DIR), help="folder of the figure files (default: %(default)s)")
+    p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("run", help="execute the solution notebooks headless; write executed copies and HTML")
     p.add_argument("chapters", nargs="*", help="chapters to run, e.g. 01, 1 or 01_mlp (default: every notebook in --solutions)")

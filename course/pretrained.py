@@ -84,9 +84,12 @@ def _not_found(model_id: str, what: str, error: BaseException) -> PretrainedMode
         f"    huggingface-cli download {model_id}\n"
         "and copy the cache folder here, pointing HF_HOME at its parent."
     )
+    mirror = ("If your network blocks huggingface.co (as in mainland China), set HF_ENDPOINT to a Hugging Face mirror "
+              "before starting Python or Jupyter, e.g.\n    export HF_ENDPOINT=https://hf-mirror.com\n"
+              "(huggingface_hub, transformers, KerasHub and huggingface-cli all download through it).")
     return PretrainedModelNotFoundError(
         f"The pretrained {what} {model_id!r} is not in the Hugging Face cache {hf_cache_dir()} "
-        f"and could not be downloaded ({type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}).\n{how}"
+        f"and could not be downloaded ({type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}).\n{how}\n{mirror}"
     )
 
 

@@ -42,6 +42,13 @@ def test_missing_encoder_raises_an_error_naming_the_model_and_the_fix(empty_hf_h
     assert "no-such-model-for-this-test" in str(info.value) and str(empty_hf_home) in str(info.value)
 
 
+def test_missing_model_error_tells_users_behind_a_blocked_network_about_hf_endpoint(empty_hf_home):
+    with pytest.raises(PretrainedModelNotFoundError) as info:
+        pretrained.load_tokenizer("sentence-transformers/no-such-model-for-this-test")
+    assert "If your network blocks huggingface.co" in str(info.value)
+    assert "export HF_ENDPOINT=https://" in str(info.value)
+
+
 def test_mean_pool_averages_only_the_real_tokens():
     h = np.arange(12, dtype="float32").reshape(1, 4, 3)
     pooled = mean_pool(h, np.array([[1, 1, 0, 0]]))
