@@ -761,10 +761,11 @@ class Exercise:
             return self.result(False, f"not done yet: replace `raise NotImplementedError()` in `{self.target}` with your code.", NOT_DONE)
         if outcome.error == USES_REFERENCE:
             return self.result(False, f"`{self.target}` {outcome.detail}.", FAILED)
+        where = f"{case.removeprefix(' on ')}: " if case else ""
         if outcome.error == CHANGED_ARGUMENT:
-            return self.result(False, f"`{self.target}` {outcome.detail}{case}; work on a copy.", FAILED)
+            return self.result(False, f"{where}`{self.target}` {outcome.detail}; work on a copy.", FAILED)
         if outcome.error == NOT_ACCEPTED:
-            return self.result(False, f"`{self.target}` {outcome.detail}{case}.", FAILED)
+            return self.result(False, f"{where}`{self.target}` {outcome.detail}.", FAILED)
         return self.result(False, f"`{self.target}` raised {outcome.error}{case}: {outcome.detail}", ERROR)
 
     def check(self, answer: Any, seed: int | None = None, quiet: bool = False) -> CheckResult:
