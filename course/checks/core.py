@@ -610,8 +610,10 @@ class Guard:
         self.forbidden = tuple(forbidden)
         self.hit: str | None = None
         self._files: dict[str, dict[str | None, str]] = {}
-        self._codes: dict[CodeType, str] = {}
+        self._codes: dict[int, str] = {}      # id(code object) -> name, for functions of loaded modules
+        self._kept: list[CodeType] = []       # keeps those code objects (and so their ids) alive
         self._active = False
+        self._importing = False               # the hit so far is the import of a forbidden module
         for spec in self.forbidden:
             module, _, qualname = spec.partition(":")
             shown = f"{module}.{qualname}" if qualname else module
@@ -620,7 +622,8 @@ class Guard:
             loaded = sys.modules.get(module)
             if loaded is not None and qualname:
                 for code in _codes_of(_resolve(loaded, qualname)):
-                    self._codes[code] = shown
+                    self._codes[id(code)] = shown
+                    self._kept.append(code)
 
     def __bool__(self) -> bool:
         return bool(self.forbidden)
@@ -633,7 +636,7 @@ class Guard:
                 return names[code.co_qualname]
             if None in names:
                 return f"{names[None]}.{code.co_qualname}" if code.co_qualname != "<module>" else names[None]
-        return self._codes.get(code)
+        return self._codes.get(id(code))
 
     def identify(self, answer: Any) -> str | None:
         """The forbidden name ``answer`` is or wraps (partial, bound method, ``__wrapped__``), or None."""
@@ -645,21 +648,31 @@ class Guard:
                 return found
         return None
 
-    def _profile(self, frame: Any, event: str, arg: Any) -> None:
-        if not self._active:
-            return
-        if event == "call":
-            if self.hit is None:
-                self.hit = self.match(frame.f_code)
-        elif event == "c_call" and (arg is sys.setprofile or arg is sys.settrace):
-            self.hit = self.hit or self.TAMPERING
+    def _make_hook(self) -> Callable:
+        """The profile function: a closure over local names, as it runs on every call while the answer runs."""
+        files, codes, tampering = self._files, self._codes, (sys.setprofile, sys.settrace)
+        guard = self
+
+        def hook(frame: Any, event: str, arg: Any) -> None:
+            if event == "call":
+                code = frame.f_code
+                if guard._active and (guard.hit is None or guard._importing) and (code.co_filename in files or id(code) in codes):
+                    found = guard.match(code)
+                    if found and (guard.hit is None or code.co_qualname != "<module>"):
+                        # importing a forbidden module counts; a function called next names it better
+                        guard.hit, guard._importing = found, code.co_qualname == "<module>"
+            elif event == "c_call" and arg in tampering and guard._active:
+                guard.hit = guard.hit or guard.TAMPERING
+
+        return hook
 
     def __enter__(self) -> "Guard":
         if self.forbidden:
             self._previous = (sys.getprofile(), threading.getprofile())
             self._active = True
-            threading.setprofile(self._profile)
-            sys.setprofile(self._profile)
+            hook = self._make_hook()
+            threading.setprofile(hook)
+            sys.setprofile(hook)
         return self
 
     def __exit__(self, *exc: Any) -> None:
