@@ -35,7 +35,7 @@ import numpy as np
 
 from course.checks import core
 from course.checks.core import (
-    ERROR, FLOAT, FLOAT_ARRAY, NOT_DONE, FunctionExercise, HintedFunctionExercise, ModelExercise, Outcome, TrainingBudget,
+    ERROR, FLOAT, FLOAT_ARRAY, FunctionExercise, HintedFunctionExercise, ModelExercise, TrainingBudget,
     compare_arrays, describe_type, one_line, type_phrase,
 )
 
@@ -50,10 +50,6 @@ GRADIENT_NAMES = ("dW1", "db1", "dW2", "db2")
 def _ref(name: str) -> Callable:
     """The reference ``name`` from course.references.ch01_mlp, imported now (trusted side only)."""
     return core.resolve_name(f"{REFERENCES}:{name}")
-
-
-def _with_float64(*arrays):
-    return [np.asarray(a, np.float64) for a in arrays]
 
 
 # --------------------------------------------------------------------------
@@ -408,9 +404,36 @@ backprop_step = GradientsExercise(
 # 7. A Keras MLP that reaches a test accuracy
 # --------------------------------------------------------------------------
 
-#: The one budget keras_mlp is judged on, in the notebook and in `course grade`, in every run size.
-#: Calibrated with `python -m course.references.ch01_calibration` (see the figures below).
-KERAS_MLP_BUDGET = TrainingBudget(epochs=2, train_examples=12_000, batch_size=64, test_examples=10_000, min_score=0.83)
+#: The one budget keras_mlp is judged on, in the notebook and in `course grade`, in every run size: 1 epoch on the
+#: 60,000 training images (batch 64), at least 83% on the 10,000 test images. Calibrated against the chapter's
+#: benchmark, 87% after full training (10 epochs, 60,000 images, batch 64), with
+#: `python -m course.references.ch01_calibration --out calibration.json` on a 2-core AMD EPYC CPU, TensorFlow 2.21,
+#: Keras 3.15, 2026-12-03. Test accuracy after full training (seed 0) | after the budget: seed 0 (the checker's), and
+#: min..max over seeds 0-2:
+#:   dense512 adam1e-3          0.8853 | 0.8451  0.8451..0.8495
+#:   dense128 adam1e-3          0.8836 | 0.8416  0.8347..0.8448
+#:   dense256-128 adam1e-3      0.8831 | 0.8457  0.8398..0.8508   (the reference)
+#:   dense96 adam1e-3           0.8768 | 0.8384  0.8321..0.8384
+#:   dense128-64 adam1e-3       0.8740 | 0.8415  0.8340..0.8442
+#:   dense256-128 adam1e-4      0.8729 | 0.8248  0.8248..0.8328   meets 87%, learns slowly: fails the budget
+#:   dense128 sgd0.1            0.8726 | 0.8328  0.8080..0.8328   meets 87%, learns slowly: passes with seed 0 only
+#:   dense64 adam1e-3           0.8665 | 0.8335  0.8299..0.8399   misses 87% by 0.3 points: passes
+#:   dense32 adam1e-3           0.8605 | 0.8292  0.8218..0.8340
+#:   dense128 sgd0.03           0.8573 | 0.8124  0.7914..0.8124
+#:   dense128 sigmoid sgd0.1    0.8540 | 0.7990  0.7849..0.7990
+#:   dense16 adam1e-3           0.8515 | 0.8237  0.8237..0.8267
+#:   dense128 sgd0.01           0.8441 | 0.7803  0.7795..0.7822
+#:   dense8 adam1e-3            0.8427 | 0.8045  0.8040..0.8155
+#:   linear adam1e-3            0.8426 | 0.8177  0.8163..0.8200
+#:   dense128 adam3e-5          0.8394 | 0.7414  0.7414..0.7473
+#: So 0.83 passes, with every seed, every Adam(1e-3) model that meets 87% (lowest: 0.8321) and fails, with every
+#: seed, every model at 85.7% or less (highest: 0.8267): 41 of the 48 (model, seed) verdicts agree with the 87% line,
+#: and the 7 that do not are models between 86.0% and 87.3%, where the short run can go either way: a model just
+#: under 87% that learns fast may pass, one just over it that learns slowly (a small learning rate, plain SGD) may
+#: fail. No cheaper budget separated them as well: 6,000-40,000 images for 1-5 epochs were measured too (same
+#: command with --subsets 6000,12000,20000 --epochs 5, and --subsets 30000,40000) and gave wider seed spreads.
+#: The cost: one epoch of 938 steps, 5-15 s on a 2-core CPU depending on its load.
+KERAS_MLP_BUDGET = TrainingBudget(epochs=1, train_examples=60_000, batch_size=64, test_examples=10_000, min_score=0.83)
 
 
 @lru_cache(maxsize=1)
