@@ -137,11 +137,19 @@ Rule 7: reference answers (the contract ``course grade`` enforces)
   ``threading.setprofile`` hook flags any call whose code object belongs to a
   forbidden function, matched by file and qualified name, so nothing needs
   to be imported to be recognised. Such an answer scores 0 with "uses the
-  course's reference implementation `X`; write your own". The hook costs
-  microseconds per check (measured in tests/test_checks_core.py); model
-  exercises watch the builder, the probe call and the loss, not training.
-  It is a guard against borrowing, not a sandbox: code that sets out to
-  defeat it can, which is why the grader also blocks the imports.
+  course's reference implementation `X`; write your own". The hook adds
+  about a millisecond to a function check and about 0.1 s to a model's
+  build-and-probe (``python tests/corpus/measure_guard.py``); model exercises
+  watch the builder, the probe call and the loss, not training. It is a
+  guard against borrowing, not a sandbox: code that sets out to defeat it
+  can, which is why the grader also blocks the imports (a worker that blocks
+  them must still let ``make_inputs``/``judge`` import them: they run in the
+  grader's own process).
+* In a chapter, forbid the whole references module on every exercise
+  (``forbidden=("course.references.chNN_x", ...)``: a helper of one exercise is
+  another's answer) plus the course library functions that compute the same
+  thing as the exercise (``course.models:build_mlp`` for a Keras MLP).
+  ``tests/test_checks_every_chapter.py`` checks that every name exists.
 * ``exercise.check_reference()`` checks the reference itself, unguarded
   (the tests use it: every reference must pass its own checker).
 """
