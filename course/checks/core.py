@@ -1,31 +1,171 @@
 """The exercise-checker framework shared by every chapter and by ``course grade``.
 
-An :class:`Exercise` checks one thing a learner wrote (a function, an array, a
-model builder) in three steps, kept apart on purpose:
+Writing a chapter's checkers? Read this docstring first: it is the contract
+between the checkers, the notebooks, the reference answers and the grader.
+
+The three steps
+---------------
+An :class:`Exercise` checks one thing a learner wrote (a function, a model
+builder) in three steps, kept apart on purpose:
 
 1. ``make_inputs(rng)``: fresh random test cases (trusted side).
 2. ``run(answer, inputs)``: call the learner's code on them and collect plain
-   outputs (arrays, numbers, strings, a saved model). This is the only step
-   that executes learner code, and it never raises: an exception becomes an
-   :class:`Outcome` with the error's type and message.
-3. ``judge(inputs, outputs)``: compare with the reference, with tolerances
+   data (numbers, strings, NumPy arrays, dicts and lists of them). This is the
+   only step that executes learner code, and it never raises: an exception
+   becomes an :class:`Outcome` with the error's type and message.
+3. ``judge(inputs, outcomes)``: compare with the reference, with tolerances
    that fit float32, and return a :class:`CheckResult` (trusted side).
 
-In a notebook, ``exercise.check(answer)`` does all three in the learner's
-kernel and prints one line. The auto-grader runs step 2 in a separate worker
-process and steps 1 and 3 in its own, which learner code cannot reach: a
-notebook that patches ``course`` or prints "passed" changes nothing there.
+In a notebook, ``check.<exercise>(answer)`` does all three in the learner's
+kernel and prints one line. ``course grade`` runs step 2 in a separate worker
+process and steps 1 and 3 in its own, so ``run`` must return plain data only
+and must not need the reference answers (see "Reference answers" below).
 
-Reference solutions live in each chapter's module; checkers only ever print
-what is wrong and where, never the expected values of a whole answer.
+Rule 1: judge behaviour, not form
+---------------------------------
+A checker compares what the answer computes with what the reference computes,
+on inputs that include the edge cases the statement implies (exact zeros, wide
+spreads, float64 inputs, non-square shapes...), with float32 tolerances
+(:func:`compare_arrays`). It never looks at names, classes or source text,
+unless the exercise is about form and its statement says so in one sentence;
+then it checks exactly that, in a way every idiomatic spelling passes (see
+:func:`requires_layer`).
+
+Rule 2: declared return types (``FunctionExercise(returns=...)``)
+-----------------------------------------------------------------
+Where the statement asks for a type, the exercise declares it with one of
+:data:`FLOAT_ARRAY`, :data:`INT_ARRAY`, :data:`FLOAT`, :data:`INT`, and a wrong
+type fails with a message naming both ("return a NumPy float array; got a
+NumPy bool array"). Which types count as the same:
+
+* a NumPy array of any float dtype (float16, float32, float64) is "a NumPy
+  float array"; any signed or unsigned integer dtype is "a NumPy integer
+  array"; a bool array is neither;
+* "a float" is a Python float, a NumPy floating scalar (``np.float32(1)``,
+  ``np.float64(1)``) or a 0-d float array; "an int" is a Python int, a NumPy
+  integer scalar (``np.int64(3)``) or a 0-d integer array. A Python bool is
+  not an int, a float is not an int (``12.0`` fails ``INT``), an int is not a
+  float, and a 1-element array is not a scalar;
+* a list, a tuple or a TensorFlow tensor is not a NumPy array, whatever its
+  values.
+
+Without a declaration, anything ``np.asarray`` turns into the right numbers
+passes (lists, tensors, any dtype). The type is recorded by ``run`` as plain
+data (:func:`describe_type`), next to the values, so it reaches the grader.
+
+Rule 3: read-only arguments (``FunctionExercise(arg_names=..., read_only=...)``)
+---------------------------------------------------------------------------------
+The answer always gets its own deep copy of each case, so it can never change
+a test case. Where the statement says an argument is read-only, the checker
+also compares that copy afterwards with a saved one and fails an answer that
+wrote into it, naming the argument: "`backprop_step` changed its argument
+params['W1'] in place; work on a copy".
+
+Rule 4: messages
+----------------
+One line, no ANSI colour codes, no tracebacks, at most
+:data:`MAX_MESSAGE_CHARS` characters: :class:`CheckResult` enforces it on every
+message, whoever wrote it (:func:`one_line`). A failure names the case
+("case 3 (z of shape (3, 10), logits around +-1000)"), what was expected and
+what came, then ``Hint: ...`` when the mistake is recognised (a hint survives
+the length bound). Name cases ``case N (...)`` and write expected values as
+``expected <value>``: the grader's ``hide_expected`` blanks exactly those in
+hidden-case messages.
+
+Rule 5: model exercises (:class:`ModelExercise`)
+------------------------------------------------
+Set ``probe`` and the model is judged by what it does: ``run`` calls the
+learner's builder, calls the model on a probe batch of real inputs (so a
+subclassed model whose output shape is unknown until called works too) and
+computes the compiled loss on probe predictions. ``judge`` then checks
+
+* the output shape and what the outputs are: ``output="probabilities"``
+  (finite, non-negative, rows summing to 1 within float32 tolerance: a
+  ``softmax`` string, ``tf.nn.softmax``, a ``Softmax`` layer all pass) or
+  ``output="probability"`` (a sigmoid unit: every value in [0, 1]);
+* the compiled loss, by its values on probe predictions
+  (``loss="sparse_categorical_crossentropy"`` or ``"binary_crossentropy"``):
+  ``from_logits=True`` on a probability output, or a mean squared error,
+  fail with a hint; label smoothing passes;
+* the parameter budget, and a ``requires`` hook where the exercise is about
+  form (:func:`requires_layer` finds a layer type by ``isinstance`` over the
+  model's layers recursively: nested models, ``Bidirectional``,
+  ``TimeDistributed``, ``keras.layers.RNN(LSTMCell(...))``);
+* the score of the trained model on test inputs: ``run`` trains the model
+  with ``train(model)``, predicts ``test_inputs()`` and returns the
+  predictions; ``judge`` turns them into a score with ``score(predictions)``
+  (labels stay on the trusted side) and compares with the target.
+
+Without ``probe`` the legacy path stays (chapters not yet moved): ``run``
+returns the trained model itself, ``judge`` scores it with
+``evaluate(model)`` and checks ``output_activation`` by name.
+
+Rule 6: one stated training budget (``ModelExercise(budget=TrainingBudget(...))``)
+-----------------------------------------------------------------------------------
+A model exercise is judged on the same budget in every run size, in the
+notebook and in ``course grade`` alike, and the statement tells it word for
+word (:meth:`TrainingBudget.sentence`): "the checker trains your model for 1
+epoch on the first 60,000 training images (batch 64) and expects at least
+83.0% accuracy on 10,000 test images". The budget is small enough for CI
+(seconds on a CPU), and its threshold is calibrated against the full-size
+target the chapter talks about: reference models trained both ways, on both
+sides of that target, with three seeds. The threshold passes every model that
+clearly meets the full-size target and fails every model that clearly misses
+it; the comment beside the constants names the models in between that go
+either way (a short run favours fast learners), and the statement says so.
+Each chapter measures this with a script under ``course/references/`` (for
+chapter 1: ``python -m course.references.ch01_calibration``) and writes the
+measured figures in a comment beside its budget constants.
+
+Rule 7: reference answers (the contract ``course grade`` enforces)
+------------------------------------------------------------------
+* The reference answers live in ``course/references/chNN_name.py``, one module
+  per chapter, never in the checks modules. An exercise names its reference
+  lazily, as ``"course.references.ch01_mlp:softmax"``
+  (:attr:`FunctionExercise.reference`). A checks module must not import
+  ``course.references`` at import time, and ``run()`` never needs it: only
+  ``make_inputs``/``judge`` and notebook-side helpers (``yours_or_reference``)
+  import it, lazily. The grader's worker blocks imports of
+  ``course.references`` while learner code runs.
+* Each exercise names the course functions an answer must not be or call:
+  ``forbidden``, a tuple of ``"module:qualname"`` (one function) or
+  ``"module"`` (every function of that module); a lazily named reference is
+  added automatically. While ``run()`` calls the answer a :class:`Guard`
+  detects that it is one of them (identity, or the same ``__code__``), wraps
+  one (``functools.partial``, ``__wrapped__``, a lambda, a class with
+  ``__call__``) or calls one at any depth: a ``sys.setprofile`` /
+  ``threading.setprofile`` hook flags any call whose code object belongs to a
+  forbidden function, matched by file and qualified name, so nothing needs
+  to be imported to be recognised. Such an answer scores 0 with "uses the
+  course's reference implementation `X`; write your own". The hook adds
+  about a millisecond to a function check and about 0.1 s to a model's
+  build-and-probe (``python tests/corpus/measure_guard.py``); model exercises
+  watch the builder, the probe call and the loss, not training. It is a
+  guard against borrowing, not a sandbox: code that sets out to defeat it
+  can, which is why the grader also blocks the imports (a worker that blocks
+  them must still let ``make_inputs``/``judge`` import them: they run in the
+  grader's own process).
+* In a chapter, forbid the whole references module on every exercise
+  (``forbidden=("course.references.chNN_x", ...)``: a helper of one exercise is
+  another's answer) plus the course library functions that compute the same
+  thing as the exercise (``course.models:build_mlp`` for a Keras MLP).
+  ``tests/test_checks_every_chapter.py`` checks that every name exists.
+* ``exercise.check_reference()`` checks the reference itself, unguarded
+  (the tests use it: every reference must pass its own checker).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import os
+import re
+import sys
+import threading
 import traceback
 from dataclasses import asdict, dataclass, field
+from types import CodeType
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -33,6 +173,50 @@ import numpy as np
 #: Status words of a CheckResult.
 PASSED, FAILED, NOT_DONE, ERROR = "passed", "failed", "not done", "error"
 DEFAULT_SEED = 20261122
+#: Longest message a CheckResult keeps (longer ones are cut, keeping a trailing hint).
+MAX_MESSAGE_CHARS = 420
+#: Longest error detail kept from learner code.
+MAX_DETAIL_CHARS = 220
+#: Outcome.error of an answer that is, wraps or calls a forbidden course function.
+USES_REFERENCE = "UsesReference"
+#: Outcome.error of an answer that wrote into a read-only argument.
+CHANGED_ARGUMENT = "ChangedArgument"
+#: Outcome.error of an answer that ran but gave something the exercise cannot accept (the detail says what).
+NOT_ACCEPTED = "NotAccepted"
+
+
+# --------------------------------------------------------------------------
+# Messages: one line, no colours, no tracebacks, bounded
+# --------------------------------------------------------------------------
+
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\):.*?(?=^\S|\Z)", re.S | re.M)
+#: TensorFlow's op decorations: "{{function_node __wrapped__Sub_device_/job:...}}" and "[Op:Sub] name: ".
+_TF_NOISE = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\](?: name: \S*)?")
+
+
+def one_line(text: Any, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """Make ``text`` one short plain line: no ANSI codes, no traceback, at most ``limit`` characters.
+
+    Keras's "Arguments received by ..." tail is dropped; a trailing
+    ``Hint: ...`` is kept whole when the text must be cut.
+
+    Example:
+        >>> one_line("Exception encountered.\\n\\n\\x1b[1mbad shape\\x1b[0m\\n\\nArguments received by X:\\n  • x=1")
+        'Exception encountered. bad shape'
+    """
+    text = _ANSI.sub("", str(text))
+    text = _TRACEBACK.sub(" ", text)
+    text = _TF_NOISE.sub("", text)
+    text = re.split(r"\bArguments received by\b", text)[0]
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head, marker, hint = text.rpartition(" Hint: ")
+    if marker and len(hint) + len(marker) + 40 < limit:
+        keep = limit - len(marker) - len(hint) - 3
+        return head[:keep].rstrip() + "..." + marker + hint
+    return text[: limit - 3].rstrip() + "..."
 
 
 @dataclass
@@ -46,7 +230,8 @@ class CheckResult:
         max_points: points the exercise is worth.
         status: "passed", "failed", "not done" (NotImplementedError) or "error"
             (the learner's code raised).
-        message: one line a learner can act on.
+        message: one line a learner can act on; made one plain bounded line
+            here (:func:`one_line`), whoever wrote it.
     """
 
     exercise: str
@@ -55,6 +240,11 @@ class CheckResult:
     max_points: float
     status: str
     message: str
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "message":  # a hint appended later is cleaned too
+            value = one_line(value)
+        super().__setattr__(name, value)
 
     def line(self) -> str:
         """The one line shown to the learner."""
@@ -87,8 +277,8 @@ class Outcome:
 
     ``value`` holds plain data only (numbers, strings, numpy arrays, dicts and
     lists of them), so outcomes can cross from the grading worker to the grader
-    without running code. ``error`` is the exception's class name, ``detail``
-    its message.
+    without running code. ``error`` is the exception's class name (or
+    :data:`USES_REFERENCE`, :data:`CHANGED_ARGUMENT`), ``detail`` its message.
     """
 
     value: Any = None
@@ -100,17 +290,15 @@ class Outcome:
         return self.error is None
 
 
-def call_safely(function: Callable, *args: Any, **kwargs: Any) -> Outcome:
-    """Call ``function(*args, **kwargs)``; turn any exception into an :class:`Outcome`.
+def call_answer(function: Callable, *args: Any, **kwargs: Any) -> Outcome:
+    """Call ``function(*args, **kwargs)`` as it is; turn any exception into an :class:`Outcome`.
 
-    Arrays passed in are copied first, so a learner function that writes into
-    its input cannot change the checker's test case.
+    The detail is one line: the error's message and the line it was raised on.
 
     Example:
-        >>> call_safely(lambda x: 1 / x, 0).error
+        >>> call_answer(lambda x: 1 / x, 0).error
         'ZeroDivisionError'
     """
-    args = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
     try:
         return Outcome(value=function(*args, **kwargs))
     except NotImplementedError:
@@ -118,7 +306,138 @@ def call_safely(function: Callable, *args: Any, **kwargs: Any) -> Outcome:
     except Exception as error:  # the learner's code may raise anything; we report it
         frames = traceback.extract_tb(error.__traceback__)
         where = f" (line {frames[-1].lineno})" if frames else ""
-        return Outcome(error=type(error).__name__, detail=f"{error}{where}")
+        return Outcome(error=type(error).__name__, detail=one_line(error, MAX_DETAIL_CHARS) + where)
+
+
+def call_safely(function: Callable, *args: Any, **kwargs: Any) -> Outcome:
+    """:func:`call_answer` on copies of the array arguments (kept for chapters that call it directly).
+
+    Arrays passed in are copied first, so a learner function that writes into
+    its input cannot change the checker's test case. (FunctionExercise does
+    more: it deep-copies every argument and can fail an answer that writes
+    into a read-only one.)
+
+    Example:
+        >>> call_safely(lambda x: 1 / x, 0).error
+        'ZeroDivisionError'
+    """
+    args = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
+    return call_answer(function, *args, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# Types of returned values (Rule 2)
+# --------------------------------------------------------------------------
+
+
+def describe_type(value: Any) -> dict:
+    """The type of a learner's return value as plain data: ``{"kind", "dtype", "ndim", "items"}``.
+
+    ``kind`` is one of "none", "bool", "int", "float", "str", "numpy scalar",
+    "ndarray", "tensor", "list", "tuple", "dict" or the type's name; ``items``
+    (lists and tuples) describes the first element.
+
+    Example:
+        >>> describe_type([[1, 2]])["kind"], describe_type([[1, 2]])["items"]["kind"]
+        ('list', 'list')
+    """
+    if value is None:
+        return {"kind": "none"}
+    if isinstance(value, bool):
+        return {"kind": "bool"}
+    if isinstance(value, np.ndarray):
+        return {"kind": "ndarray", "dtype": str(value.dtype), "ndim": int(value.ndim)}
+    if isinstance(value, np.generic):
+        return {"kind": "numpy scalar", "dtype": str(value.dtype)}
+    if isinstance(value, int):
+        return {"kind": "int"}
+    if isinstance(value, float):
+        return {"kind": "float"}
+    if isinstance(value, str):
+        return {"kind": "str"}
+    if isinstance(value, (list, tuple)):
+        described = {"kind": "list" if isinstance(value, list) else "tuple"}
+        if len(value):
+            described["items"] = {"kind": describe_type(value[0])["kind"]}
+        return described
+    if isinstance(value, dict):
+        return {"kind": "dict"}
+    if hasattr(value, "numpy") and hasattr(value, "dtype") and hasattr(value, "shape"):
+        return {"kind": "tensor", "dtype": str(getattr(value.dtype, "name", value.dtype)), "ndim": len(value.shape)}
+    return {"kind": type(value).__name__}
+
+
+def type_phrase(described: dict) -> str:
+    """Words for a :func:`describe_type` result: "a list of lists", "a NumPy bool array"...
+
+    Example:
+        >>> type_phrase({"kind": "ndarray", "dtype": "bool", "ndim": 2})
+        'a NumPy bool array'
+    """
+    kind, dtype = described.get("kind"), described.get("dtype")
+    if kind == "ndarray":
+        return f"a 0-d NumPy {dtype} array" if described.get("ndim") == 0 else f"a NumPy {dtype} array"
+    if kind == "numpy scalar":
+        return f"a NumPy {dtype} scalar"
+    if kind in ("bool", "int", "float"):
+        return f"a Python {kind}"
+    if kind == "none":
+        return "None (is a `return` missing?)"
+    if kind == "tensor":
+        return f"a TensorFlow tensor ({dtype})"
+    if kind in ("list", "tuple"):
+        items = described.get("items", {}).get("kind")
+        plural = {"list": "lists", "tuple": "tuples", "float": "floats", "int": "ints", "bool": "bools", "ndarray": "arrays",
+                  "numpy scalar": "NumPy scalars", "str": "strings", "tensor": "tensors"}
+        return f"a {kind} of {plural.get(items, items)}" if items else f"an empty {kind}"
+    if kind == "str":
+        return "a string"
+    return f"a {kind}"
+
+
+def _dtype_kind(described: dict) -> str:
+    try:
+        return np.dtype(described.get("dtype")).kind
+    except TypeError:
+        return ""
+
+
+@dataclass(frozen=True)
+class ReturnType:
+    """A type an exercise's statement asks for; ``accepts`` takes a :func:`describe_type` result.
+
+    Attributes:
+        phrase: how the statement names it, e.g. "a NumPy float array".
+        accepts: ``accepts(described) -> bool``.
+        convert: how to fix a wrong type, shown when the values are right.
+    """
+
+    phrase: str
+    accepts: Callable[[dict], bool]
+    convert: str = ""
+
+
+#: A NumPy array of any float dtype (float16/32/64 alike).
+FLOAT_ARRAY = ReturnType(
+    "a NumPy float array", lambda d: d.get("kind") == "ndarray" and _dtype_kind(d) == "f",
+    "np.asarray(result, dtype=float) or .astype(float)")
+#: A NumPy array of any signed or unsigned integer dtype (not bool).
+INT_ARRAY = ReturnType(
+    "a NumPy integer array", lambda d: d.get("kind") == "ndarray" and _dtype_kind(d) in "iu" and bool(_dtype_kind(d)),
+    "np.array(result, dtype=np.int64)")
+#: A Python float, a NumPy floating scalar or a 0-d float array.
+FLOAT = ReturnType(
+    "a float", lambda d: d.get("kind") == "float" or (d.get("kind") in ("numpy scalar", "ndarray") and d.get("ndim", 0) == 0 and _dtype_kind(d) == "f"),
+    "float(result)")
+#: A Python int (not bool), a NumPy integer scalar or a 0-d integer array.
+INT = ReturnType(
+    "an int", lambda d: d.get("kind") == "int" or (d.get("kind") in ("numpy scalar", "ndarray") and d.get("ndim", 0) == 0 and _dtype_kind(d) in "iu" and bool(_dtype_kind(d))),
+    "int(result), or // for integer division")
+
+
+# --------------------------------------------------------------------------
+# Comparing values
+# --------------------------------------------------------------------------
 
 
 def describe_value(value: Any) -> str:
@@ -127,11 +446,19 @@ def describe_value(value: Any) -> str:
         return f"array of shape {value.shape}, dtype {value.dtype}"
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return f"{type(value).__name__} of shape {tuple(value.shape)}, dtype {value.dtype}"
-    return f"{type(value).__name__} {value!r}"[:120]
+    return one_line(f"{type(value).__name__} {value!r}", 120)
+
+
+def returned_value(value: Any) -> Any:
+    """The values inside a packed ``{"value": ..., "type": ...}`` outcome (FunctionExercise with ``returns``), else ``value``."""
+    if isinstance(value, dict) and set(value) == {"value", "type"}:
+        return value["value"]
+    return value
 
 
 def as_float_array(value: Any) -> np.ndarray | None:
     """Convert a learner's output (ndarray, tensor, list, number) to a float64 array, or None."""
+    value = returned_value(value)
     if hasattr(value, "numpy") and callable(value.numpy):
         value = value.numpy()
     try:
@@ -150,7 +477,7 @@ def compare_arrays(expected: np.ndarray, actual: Any, rtol: float = 1e-4, atol: 
     """
     array = as_float_array(actual)
     if array is None:
-        return f"expected numbers, got {describe_value(actual)}"
+        return f"expected numbers, got {describe_value(returned_value(actual))}"
     expected = np.asarray(expected, dtype=np.float64)
     if array.shape != expected.shape:
         return f"wrong shape: expected {expected.shape}, got {array.shape}"
@@ -168,6 +495,232 @@ def compare_arrays(expected: np.ndarray, actual: Any, rtol: float = 1e-4, atol: 
     return None
 
 
+def same_values(expected: Any, actual: Any, rtol: float, atol: float) -> bool:
+    """True when ``actual`` equals ``expected`` within tolerance; NaN and inf match NaN and inf."""
+    a, e = as_float_array(actual), as_float_array(expected)
+    if a is None or e is None or a.shape != e.shape:
+        return False
+    return bool(np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def first_change(saved: Any, current: Any, path: str) -> str | None:
+    """The path of the first place where ``current`` differs from ``saved`` (arrays, dicts, lists), or None.
+
+    Example:
+        >>> first_change({"W1": np.zeros(2)}, {"W1": np.ones(2)}, "params")
+        "params['W1']"
+    """
+    if isinstance(saved, np.ndarray):
+        if not isinstance(current, np.ndarray) or current.shape != saved.shape or current.dtype != saved.dtype:
+            return path
+        return None if np.array_equal(saved, current, equal_nan=saved.dtype.kind in "fc") else path
+    if isinstance(saved, dict):
+        if not isinstance(current, dict) or set(current) != set(saved):
+            return path
+        for key in saved:
+            changed = first_change(saved[key], current[key], f"{path}[{key!r}]")
+            if changed:
+                return changed
+        return None
+    if isinstance(saved, (list, tuple)):
+        if type(current) is not type(saved) or len(current) != len(saved):
+            return path
+        for i, (a, b) in enumerate(zip(saved, current)):
+            changed = first_change(a, b, f"{path}[{i}]")
+            if changed:
+                return changed
+        return None
+    try:
+        return None if bool(saved == current) else path
+    except Exception:
+        return None
+
+
+# --------------------------------------------------------------------------
+# The guard: answers that are, wrap or call a forbidden course function (Rule 7)
+# --------------------------------------------------------------------------
+
+
+def _module_files(module: str) -> list[str]:
+    """Paths the code of ``module`` has as ``co_filename``, found without importing it (nor its packages)."""
+    from importlib.machinery import PathFinder
+
+    loaded = sys.modules.get(module)
+    if loaded is not None and getattr(loaded, "__file__", None):
+        return sorted({loaded.__file__, os.path.realpath(loaded.__file__)})
+    top, *rest = module.split(".")
+    package = sys.modules.get(top)
+    paths: list[str] = []
+    if package is not None:
+        bases = list(getattr(package, "__path__", None) or [])
+    else:
+        spec = PathFinder.find_spec(top)
+        bases = list(spec.submodule_search_locations or []) if spec is not None else []
+        if spec is not None and not bases and spec.origin and not rest:
+            paths.append(spec.origin)
+    for base in bases:
+        paths.append(os.path.join(base, *rest) + ".py")
+        paths.append(os.path.join(base, *rest, "__init__.py"))
+    return sorted({p for path in paths for p in (path, os.path.realpath(path))})
+
+
+def _resolve(module: Any, qualname: str) -> Any:
+    target = module
+    for part in qualname.split("."):
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return target
+
+
+def _codes_of(obj: Any) -> list[CodeType]:
+    """The code objects behind a function, method, partial, wrapper or callable object."""
+    codes, seen = [], set()
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen or len(seen) > 50:
+            continue
+        seen.add(id(item))
+        code = getattr(item, "__code__", None)
+        if isinstance(code, CodeType):
+            codes.append(code)
+        if isinstance(item, functools.partial):
+            stack.append(item.func)
+        stack.append(getattr(item, "__func__", None))
+        stack.append(getattr(item, "__wrapped__", None))
+        if not isinstance(item, type) and not hasattr(item, "__code__"):
+            call = getattr(type(item), "__call__", None)
+            if isinstance(getattr(call, "__code__", None), CodeType):
+                stack.append(call)
+    return codes
+
+
+class Guard:
+    """Flags an answer that is, wraps or calls one of the ``forbidden`` course functions.
+
+    ``forbidden``: ``"module:qualname"`` (one function or method) or
+    ``"module"`` (every function of the module). Nothing is imported: code is
+    recognised by its file and qualified name, and by identity when the
+    module is already loaded.
+
+    Use ``guard.identify(answer)`` before calling, and ``with guard:`` around
+    the call; ``guard.hit`` then names what was used, or is None.
+
+    Example:
+        >>> guard = Guard(["course.checks.core:one_line"])
+        >>> with guard:
+        ...     _ = (lambda text: one_line(text))("a")
+        >>> guard.hit
+        'course.checks.core.one_line'
+    """
+
+    #: Shown when an answer switches the call watch off.
+    TAMPERING = "sys.setprofile"
+
+    def __init__(self, forbidden: Sequence[str] = ()):
+        self.forbidden = tuple(forbidden)
+        self.hit: str | None = None
+        self._files: dict[str, dict[str | None, str]] = {}
+        self._codes: dict[int, str] = {}      # id(code object) -> name, for functions of loaded modules
+        self._kept: list[CodeType] = []       # keeps those code objects (and so their ids) alive
+        self._active = False
+        self._importing = False               # the hit so far is the import of a forbidden module
+        for spec in self.forbidden:
+            module, _, qualname = spec.partition(":")
+            shown = f"{module}.{qualname}" if qualname else module
+            for path in _module_files(module):
+                self._files.setdefault(path, {})[qualname or None] = shown
+            loaded = sys.modules.get(module)
+            if loaded is not None and qualname:
+                for code in _codes_of(_resolve(loaded, qualname)):
+                    self._codes[id(code)] = shown
+                    self._kept.append(code)
+
+    def __bool__(self) -> bool:
+        return bool(self.forbidden)
+
+    def match(self, code: CodeType) -> str | None:
+        """The forbidden name ``code`` belongs to, or None."""
+        names = self._files.get(code.co_filename)
+        if names:
+            if code.co_qualname in names:
+                return names[code.co_qualname]
+            if None in names:
+                return f"{names[None]}.{code.co_qualname}" if code.co_qualname != "<module>" else names[None]
+        return self._codes.get(id(code))
+
+    def identify(self, answer: Any) -> str | None:
+        """The forbidden name ``answer`` is or wraps (partial, bound method, ``__wrapped__``), or None."""
+        if not self.forbidden:
+            return None
+        for code in _codes_of(answer):
+            found = self.match(code)
+            if found:
+                return found
+        return None
+
+    def _make_hook(self) -> Callable:
+        """The profile function: a closure over local names, as it runs on every call while the answer runs."""
+        files, codes, tampering = self._files, self._codes, (sys.setprofile, sys.settrace)
+        guard = self
+
+        def hook(frame: Any, event: str, arg: Any) -> None:
+            if event == "call":
+                code = frame.f_code
+                if guard._active and (guard.hit is None or guard._importing) and (code.co_filename in files or id(code) in codes):
+                    found = guard.match(code)
+                    if found and (guard.hit is None or code.co_qualname != "<module>"):
+                        # importing a forbidden module counts; a function called next names it better
+                        guard.hit, guard._importing = found, code.co_qualname == "<module>"
+            elif event == "c_call" and arg in tampering and guard._active:
+                guard.hit = guard.hit or guard.TAMPERING
+
+        return hook
+
+    def __enter__(self) -> "Guard":
+        if self.forbidden:
+            self._previous = (sys.getprofile(), threading.getprofile())
+            self._active = True
+            hook = self._make_hook()
+            threading.setprofile(hook)
+            sys.setprofile(hook)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.forbidden:
+            self._active = False
+            sys.setprofile(self._previous[0])
+            threading.setprofile(self._previous[1])
+
+    def outcome(self) -> Outcome:
+        """The Outcome of an answer that used ``self.hit``."""
+        if self.hit == self.TAMPERING:
+            return Outcome(error=USES_REFERENCE, detail="calls sys.setprofile or sys.settrace, which switches off the checker's watch; remove that call")
+        return Outcome(error=USES_REFERENCE, detail=f"uses the course's reference implementation `{self.hit}`; write your own")
+
+
+#: A guard that watches nothing (used to check the references themselves).
+NO_GUARD = Guard(())
+
+
+def resolve_name(spec: str) -> Any:
+    """Import ``"module:qualname"`` and return the object (trusted side only)."""
+    import importlib
+
+    module, _, qualname = spec.partition(":")
+    loaded = importlib.import_module(module)
+    found = _resolve(loaded, qualname) if qualname else loaded
+    if found is None:
+        raise AttributeError(f"{module} has no {qualname!r}")
+    return found
+
+
+# --------------------------------------------------------------------------
+# Exercises
+# --------------------------------------------------------------------------
+
+
 @dataclass
 class Exercise:
     """Base class: one graded exercise. Subclasses define run() and judge().
@@ -178,6 +731,8 @@ class Exercise:
         target: name of the notebook variable the learner defines (the grader reads it).
         points: points for a pass (a teacher's config may override).
         description: one sentence shown in feedback.
+        forbidden: course functions an answer must not be, wrap or call
+            (``"module:qualname"`` or ``"module"``); see :class:`Guard`.
     """
 
     chapter: str
@@ -185,10 +740,19 @@ class Exercise:
     target: str
     points: float = 1.0
     description: str = ""
+    forbidden: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
         return f"{self.chapter}:{self.name}"
+
+    def forbidden_names(self) -> tuple[str, ...]:
+        """Everything the guard watches for: ``forbidden`` plus a lazily named reference."""
+        return tuple(self.forbidden)
+
+    def guard(self) -> Guard:
+        """A fresh :class:`Guard` over :meth:`forbidden_names`."""
+        return Guard(self.forbidden_names())
 
     def not_a_function(self, answer: Any, inputs: list) -> list[Outcome]:
         """The outcomes when ``answer`` is not callable: one TypeError per input, naming the target."""
@@ -201,6 +765,10 @@ class Exercise:
 
     def run(self, answer: Any, inputs: list) -> list[Outcome]:
         """Call the learner's ``answer`` on each input; never raises."""
+        return self._run(answer, inputs, self.guard())
+
+    def _run(self, answer: Any, inputs: list, guard: Guard) -> list[Outcome]:
+        """``run`` with an explicit guard (``NO_GUARD`` to run a reference)."""
         raise NotImplementedError
 
     def judge(self, inputs: list, outcomes: list[Outcome]) -> CheckResult:
@@ -213,9 +781,16 @@ class Exercise:
         return CheckResult(self.id, passed, self.points if passed else 0.0, self.points, status, message)
 
     def error_result(self, outcome: Outcome, case: str = "") -> CheckResult:
-        """Turn a learner exception into feedback (NotImplementedError means not done)."""
+        """Turn a failed Outcome into feedback: not done, a forbidden use, a changed argument, or the exception."""
         if outcome.error == "NotImplementedError":
             return self.result(False, f"not done yet: replace `raise NotImplementedError()` in `{self.target}` with your code.", NOT_DONE)
+        if outcome.error == USES_REFERENCE:
+            return self.result(False, f"`{self.target}` {outcome.detail}.", FAILED)
+        where = f"{case.removeprefix(' on ')}: " if case else ""
+        if outcome.error == CHANGED_ARGUMENT:
+            return self.result(False, f"{where}`{self.target}` {outcome.detail}; work on a copy.", FAILED)
+        if outcome.error == NOT_ACCEPTED:
+            return self.result(False, f"{where}`{self.target}` {outcome.detail}.", FAILED)
         return self.result(False, f"`{self.target}` raised {outcome.error}{case}: {outcome.detail}", ERROR)
 
     def check(self, answer: Any, seed: int | None = None, quiet: bool = False) -> CheckResult:
@@ -223,10 +798,28 @@ class Exercise:
 
         Uses fresh random inputs each call unless ``seed`` is given.
         """
+        return self._check(answer, seed, quiet, guarded=True)
+
+    def check_reference(self, seed: int | None = None, quiet: bool = True) -> CheckResult:
+        """Check the exercise's own reference, which the guard would otherwise refuse (for tests)."""
+        return self._check(self.reference_function, seed, quiet, guarded=False)
+
+    @property
+    def reference_function(self) -> Callable:
+        """The reference answer (subclasses that have one override this)."""
+        reference = getattr(self, "reference", None)
+        if reference is None:
+            raise AttributeError(f"{self.id} has no reference")
+        return resolve_name(reference) if isinstance(reference, str) else reference
+
+    def _check(self, answer: Any, seed: int | None, quiet: bool, guarded: bool) -> CheckResult:
         rng = np.random.default_rng(seed)
-        inputs = self.make_inputs(rng)
         try:
-            outcomes = self.run(answer, inputs)
+            inputs = self.make_inputs(rng)
+            if guarded or not _has_core_run(self):
+                outcomes = self.run(answer, inputs)
+            else:
+                outcomes = self._run(answer, inputs, NO_GUARD)
             result = self.judge(inputs, outcomes)
         except Exception as error:  # a checker bug must not look like the learner's fault
             result = self.result(False, f"the checker itself failed ({type(error).__name__}: {error}); please report this.", ERROR)
@@ -238,44 +831,118 @@ class Exercise:
     __call__ = check
 
 
+def _has_core_run(exercise: Exercise) -> bool:
+    """True when ``exercise`` runs answers through core's ``_run`` (not a chapter's own ``run``)."""
+    return type(exercise).run is Exercise.run
+
+
 @dataclass
 class FunctionExercise(Exercise):
     """A function exercise: the learner's function must match ``reference`` on random cases.
 
     Attributes:
         cases: ``cases(rng) -> list of argument tuples``; several per check.
-        reference: the correct function, called with the same arguments.
+        reference: the correct function, or its name ``"course.references.chNN_x:f"``
+            (imported only when judging; the name is also forbidden to answers).
         rtol, atol: tolerances of :func:`compare_arrays` (float32-friendly).
-        describe_case: ``describe_case(args) -> str`` names a case in feedback
-            (default: the shapes of its arguments).
+        describe_case: ``describe_case(args) -> str`` describes a case in
+            feedback; shown as ``case N (<description>)`` (default: the
+            shapes of its arguments).
+        returns: the :class:`ReturnType` the statement asks for, or None (any array-like).
+        arg_names: the parameters' names, for messages.
+        read_only: names (from ``arg_names``) of arguments the answer must not change.
     """
 
     cases: Callable[[np.random.Generator], list[tuple]] = field(default=lambda rng: [()])
-    reference: Callable[..., Any] = field(default=lambda *args: None)
+    reference: Callable[..., Any] | str = field(default=lambda *args: None)
     rtol: float = 1e-4
     atol: float = 1e-5
     describe_case: Callable[[tuple], str] | None = None
+    returns: ReturnType | None = None
+    arg_names: tuple[str, ...] = ()
+    read_only: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.read_only if name not in self.arg_names]
+        if unknown:
+            raise ValueError(f"{self.id}: read_only names {unknown} that are not in arg_names {self.arg_names}")
+
+    def forbidden_names(self) -> tuple[str, ...]:
+        named = (self.reference,) if isinstance(self.reference, str) else ()
+        return named + tuple(self.forbidden)
+
+    def expected(self, *args: Any) -> Any:
+        """The reference's result on one case (trusted side)."""
+        return self.reference_function(*args)
 
     def make_inputs(self, rng: np.random.Generator) -> list[tuple]:
         return self.cases(rng)
 
-    def run(self, answer: Any, inputs: list[tuple]) -> list[Outcome]:
+    def _run(self, answer: Any, inputs: list[tuple], guard: Guard) -> list[Outcome]:
         if not callable(answer):
             return self.not_a_function(answer, inputs)
+        if guard.identify(answer):
+            guard.hit = guard.identify(answer)
+            return [guard.outcome()] * len(inputs)
         outcomes = []
         for args in inputs:
-            outcome = call_safely(answer, *args)
-            if outcome.ok:
-                converted = as_float_array(outcome.value)
-                outcome.value = converted if converted is not None else repr(outcome.value)[:200]
+            outcome = self.call(answer, args, guard)
+            if guard.hit:
+                return [guard.outcome()] * len(inputs)
             outcomes.append(outcome)
         return outcomes
 
+    def call(self, answer: Callable, args: tuple, guard: Guard = NO_GUARD) -> Outcome:
+        """Call ``answer`` on its own deep copy of ``args``; check read-only arguments; collect the value."""
+        theirs = copy.deepcopy(args)
+        saved = copy.deepcopy(args) if self.read_only else None
+        with guard:
+            outcome = call_answer(answer, *theirs)
+        if not outcome.ok:
+            return outcome
+        for i, name in enumerate(self.arg_names):
+            if name in self.read_only and i < len(args):
+                changed = first_change(saved[i], theirs[i], name)
+                if changed:
+                    return Outcome(error=CHANGED_ARGUMENT, detail=f"changed its argument {changed} in place")
+        outcome.value = self.collect(outcome.value)
+        return outcome
+
+    def collect(self, value: Any) -> Any:
+        """Plain data for the judge: float64 values, and the type when ``returns`` is declared."""
+        converted = as_float_array(value)
+        plain = converted if converted is not None else one_line(repr(value), 200)
+        if self.returns is None:
+            return plain
+        return {"value": plain, "type": describe_type(value)}
+
     def _case_name(self, i: int, args: tuple) -> str:
         if self.describe_case:
-            return self.describe_case(args)
+            described = self.describe_case(args)
+            return described if described.startswith(("case ", "the case")) else f"case {i + 1} ({described})"
         shapes = ", ".join(str(np.shape(a)) if isinstance(a, np.ndarray) else repr(a) for a in args)
         return f"case {i + 1} (arguments {shapes})"
+
+    def type_problem(self, expected: Any, value: Any) -> str | None:
+        """What is wrong with the returned type, or None (always None without ``returns``)."""
+        if self.returns is None or not isinstance(value, dict) or "type" not in value:
+            return None
+        described = value["type"]
+        if self.returns.accepts(described):
+            return None
+        problem = f"return {self.returns.phrase}; got {type_phrase(described)}"
+        if described.get("kind") != "none" and self._values_right(expected, value["value"]):
+            problem += f" (the values are right: {self.returns.convert})"
+        return problem
+
+    def _values_right(self, expected: Any, got: Any) -> bool:
+        """True when ``got`` has the expected values, allowing a size-1 array for a scalar."""
+        array = as_float_array(got)
+        if array is None:
+            return False
+        if array.size == np.size(expected) and array.shape != np.shape(expected):
+            array = array.reshape(np.shape(expected))
+        return compare_arrays(expected, array, self.rtol, self.atol) is None
 
     def judge(self, inputs: list[tuple], outcomes: list[Outcome]) -> CheckResult:
         if len(outcomes) != len(inputs):
@@ -283,18 +950,11 @@ class FunctionExercise(Exercise):
         for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
             if not outcome.ok:
                 return self.error_result(outcome, f" on {self._case_name(i, args)}")
-            problem = compare_arrays(self.reference(*args), outcome.value, self.rtol, self.atol)
+            expected = self.expected(*args)
+            problem = self.type_problem(expected, outcome.value) or compare_arrays(expected, outcome.value, self.rtol, self.atol)
             if problem:
                 return self.result(False, f"{self._case_name(i, args)}: {problem}.")
         return self.result(True, f"correct on all {len(inputs)} random test cases.")
-
-
-def same_values(expected: Any, actual: Any, rtol: float, atol: float) -> bool:
-    """True when ``actual`` equals ``expected`` within tolerance; NaN and inf match NaN and inf."""
-    a, e = as_float_array(actual), as_float_array(expected)
-    if a is None or e is None or a.shape != e.shape:
-        return False
-    return bool(np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True))
 
 
 @dataclass
@@ -304,47 +964,73 @@ class HintedFunctionExercise(FunctionExercise):
     ``mistakes``: list of ``(function, hint)``; ``function`` takes a case's
     arguments and returns what that mistake would give. The first wrong case
     is compared with each mistake; a match adds ``Hint: ...`` to the message.
-    Arguments are deep-copied before the learner's function sees them, so a
-    function that changes a list it was given cannot change the test case.
     """
 
     mistakes: list[tuple[Callable[..., Any], str]] = field(default_factory=list)
 
-    def run(self, answer: Any, inputs: list[tuple]) -> list[Outcome]:
-        return super().run(answer, [copy.deepcopy(args) for args in inputs])
-
     def judge(self, inputs: list[tuple], outcomes: list[Outcome]) -> CheckResult:
         result = super().judge(inputs, outcomes)
-        if result.passed or result.status in (ERROR, NOT_DONE):
+        if result.passed or result.status in (ERROR, NOT_DONE) or len(outcomes) != len(inputs):
             return result
         for args, outcome in zip(inputs, outcomes):
-            if not outcome.ok or compare_arrays(self.reference(*args), outcome.value, self.rtol, self.atol) is None:
-                continue
-            for wrong, hint in self.mistakes:
-                try:
-                    with np.errstate(all="ignore"):
-                        expected_wrong = wrong(*args)
-                    if same_values(expected_wrong, outcome.value, self.rtol, self.atol):
-                        result.message = result.message.rstrip(".") + f". Hint: {hint}"
-                        return result
-                except Exception:  # a hint that does not apply to this case
+            if not outcome.ok:
+                break
+            expected = self.expected(*args)
+            if compare_arrays(expected, outcome.value, self.rtol, self.atol) is None:
+                if self.type_problem(expected, outcome.value) is None:
                     continue
+                break  # only the type is wrong: the message already says how to fix it
+            hint = self.hint(args, outcome.value)
+            if hint:
+                result.message = result.message.rstrip(".") + f". Hint: {hint}"
             break
         return result
 
+    def hint(self, args: tuple, value: Any) -> str | None:
+        """The hint of the first mistake that gives ``value`` on ``args``, or None.
 
-def yours_or_reference(exercise: Exercise, answer: Any, reference: Callable) -> Callable:
-    """Return the learner's ``answer`` if it passes ``exercise``'s check, else ``reference`` (and say which).
+        Each mistake is tried on the case as given and on its float arrays
+        upcast to float64, so it is recognised whether the learner computed in
+        float32 or in float64 (an overflow happens in one and not the other).
+        """
+        for wrong, hint in self.mistakes:
+            for case in (args, upcast(args)):
+                try:
+                    with np.errstate(all="ignore"):
+                        expected_wrong = wrong(*copy.deepcopy(case))
+                    if same_values(expected_wrong, value, self.rtol, self.atol):
+                        return hint
+                except Exception:  # a hint that does not apply to this case
+                    continue
+        return None
+
+
+def upcast(args: Any) -> Any:
+    """``args`` with every float array (also inside tuples, lists and dicts) converted to float64."""
+    if isinstance(args, np.ndarray):
+        return args.astype(np.float64) if args.dtype.kind == "f" else args
+    if isinstance(args, tuple):
+        return tuple(upcast(a) for a in args)
+    if isinstance(args, list):
+        return [upcast(a) for a in args]
+    if isinstance(args, dict):
+        return {k: upcast(v) for k, v in args.items()}
+    return args
+
+
+def yours_or_reference(exercise: Exercise, answer: Any, reference: Callable | None = None) -> Callable:
+    """Return the learner's ``answer`` if it passes ``exercise``'s check, else the reference (and say which).
 
     A notebook's story uses it so that it runs on the learner's own code once
-    it is right, and still runs before that.
+    it is right, and still runs before that. ``reference`` defaults to the
+    exercise's own (imported only when it is needed).
     """
     result = exercise.check(answer, seed=0, quiet=True)
     if result.passed:
         print(f"Using your `{exercise.target}` (it passes its check).")
         return answer
     print(f"Your `{exercise.target}` does not pass its check yet ({result.status}): the course's version stands in, so the notebook runs on.")
-    return reference
+    return reference if reference is not None else exercise.reference_function
 
 
 def run_checks(results: Sequence[CheckResult]) -> dict:
@@ -359,11 +1045,17 @@ def finite_or_none(x: float) -> float | None:
     return float(x) if isinstance(x, (int, float, np.floating)) and math.isfinite(x) else None
 
 
+# --------------------------------------------------------------------------
+# Model exercises
+# --------------------------------------------------------------------------
+
+
 def model_output_shape(model: Any) -> tuple | None:
     """Output shape of a Keras model per example (batch axis dropped), or None if unknown.
 
     Works for functional and Sequential models (``model.output`` fails on a
     Sequential model that was never called; ``model.outputs`` does not).
+    A subclassed model has no known shape until it is called: the probe does that.
     """
     outputs = getattr(model, "outputs", None)
     if not outputs:
@@ -371,25 +1063,179 @@ def model_output_shape(model: Any) -> tuple | None:
     return tuple(outputs[0].shape[1:])
 
 
+def walk_layers(layer: Any, depth: int = 0):
+    """Yield ``layer`` and every layer inside it: nested models, wrappers, RNN cells, sublayers.
+
+    Covers ``model.layers`` (Sequential, functional, subclassed), wrappers
+    (``Bidirectional``'s forward and backward layers, ``TimeDistributed``'s
+    layer), ``RNN(cell)`` and stacked cells, and layers a custom layer holds.
+    """
+    if layer is None or depth > 50:
+        return
+    yield layer
+    children = []
+    for name in ("layers", "cells"):
+        children.extend(getattr(layer, name, None) or [])
+    for name in ("layer", "forward_layer", "backward_layer", "cell"):
+        children.append(getattr(layer, name, None))
+    try:
+        children.extend(layer._flatten_layers(include_self=False, recursive=False))
+    except Exception:  # not a Keras layer, or an older Keras
+        pass
+    seen = set()
+    for child in children:
+        if child is not None and id(child) not in seen and child is not layer and hasattr(child, "__class__"):
+            seen.add(id(child))
+            if hasattr(child, "weights") or hasattr(child, "units") or hasattr(child, "call"):
+                yield from walk_layers(child, depth + 1)
+
+
+def requires_layer(*type_names: str, what: str) -> Callable[[Any], str | None]:
+    """A ``requires`` hook: the model must contain a layer (or cell) of one of ``type_names``.
+
+    Types are ``keras.layers`` names, looked up when the hook runs (no Keras
+    import at module import). ``what`` names the requirement in the message.
+
+    Example:
+        >>> needs_lstm = requires_layer("LSTM", "LSTMCell", what="an LSTM (keras.layers.LSTM or RNN(LSTMCell))")
+    """
+
+    def requires(model: Any) -> str | None:
+        import keras
+
+        types = tuple(getattr(keras.layers, name) for name in type_names)
+        if any(isinstance(layer, types) for layer in walk_layers(model)):
+            return None
+        return f"the model has no {what}; this exercise asks for one"
+
+    requires.__doc__ = f"The model must contain {what}."
+    return requires
+
+
+@dataclass(frozen=True)
+class TrainingBudget:
+    """The one training budget a model exercise is judged on, in every run size (Rule 6).
+
+    Attributes:
+        epochs: epochs the checker trains for.
+        train_examples: the first ``train_examples`` training examples are used.
+        batch_size: batch size of the checker's ``fit``.
+        test_examples: examples the score is measured on.
+        min_score: the score to reach (a fraction, e.g. 0.85).
+        examples: what an example is called ("images", "sentences").
+        score_name: what the score is ("accuracy").
+    """
+
+    epochs: int
+    train_examples: int
+    batch_size: int
+    test_examples: int
+    min_score: float
+    examples: str = "images"
+    score_name: str = "accuracy"
+
+    def sentence(self) -> str:
+        """The budget as the statement and the checker say it."""
+        epochs = f"{self.epochs} epoch" + ("s" if self.epochs != 1 else "")
+        return (f"the checker trains your model for {epochs} on the first {self.train_examples:,} training "
+                f"{self.examples} (batch {self.batch_size}) and expects at least {self.min_score:.1%} {self.score_name} "
+                f"on {self.test_examples:,} test {self.examples}")
+
+
+#: Probabilities are clipped to [EPS, 1 - EPS] in Keras's cross-entropies.
+_KERAS_EPS = 1e-7
+
+
+def _cross_entropy(y: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p / p.sum(axis=-1, keepdims=True), _KERAS_EPS, 1 - _KERAS_EPS)
+    return float(-np.mean(np.log(p[np.arange(len(y)), y])))
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def _binary_cross_entropy(y: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p.reshape(-1), _KERAS_EPS, 1 - _KERAS_EPS)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def _loss_candidates(kind: str, y: np.ndarray, p: np.ndarray) -> tuple[float, dict[str, float]]:
+    """The right loss value on one probe batch, and what recognised wrong losses give there."""
+    p = p.astype(np.float64)
+    if kind == "sparse_categorical_crossentropy":
+        return _cross_entropy(y, p), {
+            "from_logits": float(-np.mean(_log_softmax(p)[np.arange(len(y)), y])),
+            "mse": float(np.mean((y[:, None] - p) ** 2)),
+            "mae": float(np.mean(np.abs(y[:, None] - p))),
+        }
+    q = p.reshape(-1)
+    return _binary_cross_entropy(y, p), {
+        "from_logits": float(np.mean(np.maximum(q, 0) - q * y + np.log1p(np.exp(-np.abs(q))))),
+        "mse": float(np.mean((y - q) ** 2)),
+        "mae": float(np.mean(np.abs(y - q))),
+    }
+
+
+_LOSS_HINTS = {
+    "from_logits": "the loss was compiled with from_logits=True, but the model already outputs probabilities: drop from_logits=True "
+                   "(from_logits=True is for a model whose last layer has no activation).",
+    "mse": "that is a mean squared error: for class probabilities use a cross-entropy loss, which punishes confident mistakes hard.",
+    "mae": "that is a mean absolute error: for class probabilities use a cross-entropy loss.",
+}
+
+#: Hints for a loss that fails on integer labels, by what it computes on one-hot labels.
+_ONE_HOT_HINTS = {
+    "categorical": "categorical_crossentropy wants one-hot labels; the checker's labels are integers (as load_fashion_mnist "
+                   "gives them), so use loss='sparse_categorical_crossentropy'.",
+    "from_logits": "with one-hot labels and from_logits=True on probabilities this is doubly off: use "
+                   "loss='sparse_categorical_crossentropy' without from_logits.",
+    "mse": "on one-hot labels this loss is a mean squared error; for class probabilities use a cross-entropy, "
+           "loss='sparse_categorical_crossentropy', which also takes the integer labels.",
+    "mae": "on one-hot labels this loss is a mean absolute error; for class probabilities use "
+           "loss='sparse_categorical_crossentropy'.",
+}
+
+_LOSS_NAMES = {"sparse_categorical_crossentropy": "sparse categorical cross-entropy", "binary_crossentropy": "binary cross-entropy"}
+
+
+def _label_smoothing(right: list[float], uniform: list[float], got: list[float]) -> bool:
+    """True when ``got`` is cross-entropy with one label-smoothing factor in (0, 0.5] on every probe batch."""
+    factors = [(g - r) / (u - r) for r, u, g in zip(right, uniform, got) if abs(u - r) > 1e-3]
+    return len(factors) >= 2 and all(0 < f <= 0.5 for f in factors) and max(factors) - min(factors) < 1e-3
+
+
 @dataclass
 class ModelExercise(Exercise):
-    """A model exercise: the learner writes a builder; the model is trained and scored.
+    """A model exercise: the learner writes a builder; the model is probed, trained and scored.
 
-    ``run`` calls the learner's builder (``answer(*build_args)``), checks it
-    returned a compiled ``keras.Model``, trains it with ``train(model)`` and
-    returns the model. ``judge`` checks the model's structure (output shape,
-    output activation, parameter budget) and then scores it itself with
-    ``evaluate(model)`` (test accuracy): the learner cannot report a score.
+    The behaviour-judged path (Rules 5 and 6) is on when ``probe`` is set:
 
     Attributes:
         build_args: arguments passed to the learner's builder.
-        train: ``train(model) -> None``; trains in place (CI-sized under ``COURSE_MODE=ci``).
-        evaluate: ``evaluate(model) -> float``, the score (e.g. test accuracy).
-        min_score: ``min_score() -> float``, the target for the current run size.
-        output_shape: expected ``model.output.shape`` without the batch axis.
-        output_activation: expected activation name of the last layer, or None.
+        probe: ``probe(rng) -> (x, y)``: a small batch of real inputs and labels
+            (trusted side, part of ``make_inputs``).
+        output: ``"probabilities"`` (rows of non-negative numbers summing to 1)
+            or ``"probability"`` (one value in [0, 1] per example), or None.
+        loss: ``"sparse_categorical_crossentropy"`` or ``"binary_crossentropy"``:
+            the compiled loss must compute it (label smoothing allowed), or None.
+        output_shape: expected output shape without the batch axis.
         max_params: parameter budget, or None.
-        score_name: how the score is named in feedback.
+        requires: ``requires(model) -> problem or None``, for exercises about
+            form (e.g. :func:`requires_layer`); the statement says so.
+        train: ``train(model) -> None``, trains in place on the budget (run side).
+        test_inputs: ``test_inputs() -> array`` the trained model predicts (run side).
+        score: ``score(predictions) -> float`` (judge side: the labels stay here).
+        budget: the :class:`TrainingBudget` stated to the learner; its
+            ``min_score`` is the target.
+        seed: seeds Keras before the builder is called and before training.
+        reference: the reference builder, or its name (then also forbidden to answers).
+
+    Legacy path (``probe`` is None; chapters not yet moved): ``run`` trains and
+    returns the model, ``judge`` checks ``output_shape`` from ``model.outputs``,
+    ``output_activation`` by name, and scores with ``evaluate(model)`` against
+    ``min_score()``.
     """
 
     build_args: tuple = ()
@@ -400,31 +1246,114 @@ class ModelExercise(Exercise):
     output_activation: str | None = None
     max_params: int | None = None
     score_name: str = "test accuracy"
+    probe: Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]] | None = None
+    output: str | None = None
+    loss: str | None = None
+    requires: Callable[[Any], str | None] | None = None
+    test_inputs: Callable[[], Any] | None = None
+    score: Callable[[np.ndarray], float] | None = None
+    budget: TrainingBudget | None = None
+    seed: int = 0
+    reference: Callable[..., Any] | str | None = None
 
-    def run(self, answer: Any, inputs: list) -> list[Outcome]:
+    def __post_init__(self) -> None:
+        if self.probe is not None:
+            if self.output not in (None, "probabilities", "probability"):
+                raise ValueError(f"{self.id}: output must be 'probabilities', 'probability' or None; got {self.output!r}")
+            if self.loss not in (None, *_LOSS_NAMES):
+                raise ValueError(f"{self.id}: loss must be one of {sorted(_LOSS_NAMES)} or None; got {self.loss!r}")
+            if self.train is not None and (self.test_inputs is None or self.score is None):
+                raise ValueError(f"{self.id}: a probed exercise that trains needs test_inputs and score")
+            if self.budget is not None:
+                self.min_score = lambda budget=self.budget: budget.min_score
+
+    def forbidden_names(self) -> tuple[str, ...]:
+        named = (self.reference,) if isinstance(self.reference, str) else ()
+        return named + tuple(self.forbidden)
+
+    def make_inputs(self, rng: np.random.Generator) -> list:
+        if self.probe is None:
+            return [()]
+        x, y = self.probe(rng)
+        case = {"x": x, "y": y}
+        if self.loss is not None:
+            case["loss_probes"] = _loss_probes(rng, self.loss, self.output_shape)
+        return [case]
+
+    # --- run: learner side ------------------------------------------------
+    def _run(self, answer: Any, inputs: list, guard: Guard) -> list[Outcome]:
         import keras
 
         if not callable(answer):
             return [Outcome(error="TypeError", detail=f"`{self.target}` must be a function that returns a model; got {describe_value(answer)}")]
-        built = call_safely(answer, *self.build_args)
+        if guard.identify(answer):
+            guard.hit = guard.identify(answer)
+            return [guard.outcome()]
+        if self.probe is not None:
+            keras.utils.set_random_seed(self.seed)
+        with guard:
+            built = call_answer(answer, *self.build_args)
+        if guard.hit:
+            return [guard.outcome()]
         if not built.ok:
             return [built]
         model = built.value
+        compile_it = "call model.compile(optimizer=..., loss=..., metrics=[...]) before returning it"
+        if self.probe is None:  # legacy path: the messages and statuses chapters 2-5 test
+            if not isinstance(model, keras.Model):
+                return [Outcome(error="TypeError", detail=f"`{self.target}` must return a keras.Model; it returned {describe_value(model)}")]
+            if not model.compiled:
+                return [Outcome(error="ValueError", detail=f"the model is not compiled: {compile_it}")]
+            return self._run_legacy(model)
         if not isinstance(model, keras.Model):
-            return [Outcome(error="TypeError", detail=f"`{self.target}` must return a keras.Model; it returned {describe_value(model)}")]
+            return [Outcome(error=NOT_ACCEPTED, detail=f"must return a keras.Model; it returned {describe_value(model)}")]
         if not model.compiled:
-            return [Outcome(error="ValueError", detail="the model is not compiled: call model.compile(optimizer=..., loss=..., metrics=[...]) before returning it")]
+            return [Outcome(error=NOT_ACCEPTED, detail=f"returns a model that is not compiled: {compile_it}")]
+        return [self._run_probed(model, inputs[0], guard)]
+
+    def _run_legacy(self, model: Any) -> list[Outcome]:
         problem = self.structure_problem(model)
         if problem:  # do not spend minutes training a model that cannot pass
             return [Outcome(value={"model": model, "structure": problem})]
         if self.train is not None:
-            trained = call_safely(self.train, model)
+            trained = call_answer(self.train, model)
             if not trained.ok:
                 return [Outcome(error=trained.error, detail=f"training failed: {trained.detail}")]
         return [Outcome(value={"model": model})]
 
+    def _run_probed(self, model: Any, case: dict, guard: Guard) -> Outcome:
+        import keras
+
+        x = case["x"]
+        with guard:
+            probed = call_answer(lambda: np.asarray(keras.ops.convert_to_numpy(model(x, training=False)), dtype=np.float32))
+        if guard.hit:
+            return guard.outcome()
+        if not probed.ok:
+            return Outcome(error=probed.error, detail=f"calling the model on a batch of shape {x.shape} failed: {probed.detail}")
+        value: dict[str, Any] = {"outputs": probed.value, "params": int(model.count_params())}
+        if "loss_probes" in case:
+            with guard:
+                value["loss"] = _loss_values(model, case["loss_probes"], self.loss)
+            if guard.hit:
+                return guard.outcome()
+        if self.requires is not None:
+            required = call_answer(self.requires, model)
+            value["requires"] = required.value if required.ok else f"could not inspect the model's layers ({required.error}: {required.detail})"
+        if self.structure_verdict(case, value) or self.train is None:
+            return Outcome(value=value)  # do not train a model that cannot pass
+        keras.utils.set_random_seed(self.seed)
+        trained = call_answer(self.train, model)
+        if not trained.ok:
+            return Outcome(error=trained.error, detail=f"training failed: {trained.detail}")
+        predicted = call_answer(lambda: np.asarray(model.predict(self.test_inputs(), batch_size=1000, verbose=0), dtype=np.float32))
+        if not predicted.ok:
+            return Outcome(error=predicted.error, detail=f"predicting the test {self.budget.examples if self.budget else 'inputs'} failed: {predicted.detail}")
+        value["predictions"] = predicted.value
+        return Outcome(value=value)
+
     def structure_problem(self, model: Any) -> str | None:
-        """Return what is wrong with the model's structure, or None."""
+        """Legacy path: what is wrong with the model's structure, or None."""
         shape = model_output_shape(model)
         if self.output_shape is not None and shape != tuple(self.output_shape):
             return f"the model's output shape is {shape} per example; expected {tuple(self.output_shape)}"
@@ -435,6 +1364,33 @@ class ModelExercise(Exercise):
                 return f"the last layer's activation is {name!r}; expected {self.output_activation!r}"
         if self.max_params is not None and model.count_params() > self.max_params:
             return f"the model has {model.count_params():,} parameters; the budget is {self.max_params:,}"
+        if self.requires is not None:
+            return self.requires(model)
+        return None
+
+    # --- judge: trusted side ------------------------------------------------
+    def structure_verdict(self, case: dict, value: dict) -> str | None:
+        """Probed path: what is wrong with the model's outputs, loss, size or form (plain data in), or None."""
+        outputs = np.asarray(value.get("outputs"), dtype=np.float64)
+        batch = len(case["x"])
+        if self.output_shape is not None and outputs.shape[1:] != tuple(self.output_shape):
+            return f"on a batch of {batch} inputs the model's outputs have shape {outputs.shape[1:]} per example; expected {tuple(self.output_shape)}"
+        problem = _output_problem(self.output, outputs)
+        if problem:
+            hint = ""
+            integer = (value.get("loss") or {}).get("integer")
+            if self.loss and isinstance(integer, list) and _matches(self.loss, case, integer) == "from_logits":
+                hint = (" Hint: your loss has from_logits=True, which fits a last layer without activation, but this exercise "
+                        "asks for probabilities: add the activation and drop from_logits=True.")
+            return problem + "." + hint
+        if self.loss is not None:
+            problem = _loss_problem(self.loss, case, value.get("loss"))
+            if problem:
+                return problem
+        if self.max_params is not None and value.get("params", 0) > self.max_params:
+            return f"the model has {value['params']:,} parameters; the budget is {self.max_params:,}"
+        if value.get("requires"):
+            return str(value["requires"])
         return None
 
     def judge(self, inputs: list, outcomes: list[Outcome]) -> CheckResult:
@@ -442,6 +1398,33 @@ class ModelExercise(Exercise):
         if not outcome.ok:
             return self.error_result(outcome)
         value = outcome.value if isinstance(outcome.value, dict) else {}
+        if self.probe is None:
+            return self._judge_legacy(value)
+        if "outputs" not in value:
+            return self.result(False, "no model outputs came back from the builder.", ERROR)
+        problem = self.structure_verdict(inputs[0], value)
+        if problem:
+            return self.result(False, problem)
+        if self.train is None:
+            return self.result(True, "the model has the expected outputs and loss.")
+        if "predictions" not in value:
+            return self.result(False, "no predictions came back from the trained model.", ERROR)
+        scored = call_answer(self.score, value["predictions"])
+        if not scored.ok:
+            return self.result(False, f"scoring the predictions failed: {scored.error}: {scored.detail}", ERROR)
+        return self._verdict(float(scored.value), value.get("params", 0))
+
+    def _verdict(self, score: float, params: int) -> CheckResult:
+        target = float(self.min_score())
+        budget = f" ({self.budget.sentence()})" if self.budget else ""
+        if not math.isfinite(score):
+            return self.result(False, f"{self.score_name} is {score} (did training diverge? try a smaller learning rate).")
+        if score < target:
+            return self.result(False, f"{self.score_name} {score:.4f} is below the target {target:.4f}{budget}: widen the layers, "
+                                      "tune the learning rate or change the optimizer.")
+        return self.result(True, f"{self.score_name} {score:.4f} reaches the target {target:.4f} with {params:,} parameters{budget}.")
+
+    def _judge_legacy(self, value: dict) -> CheckResult:
         model = value.get("model")
         if model is None:
             return self.result(False, "no model came back from the builder.", ERROR)
@@ -450,12 +1433,141 @@ class ModelExercise(Exercise):
             return self.result(False, problem + ".")
         if self.evaluate is None:
             return self.result(True, "the model has the expected structure.")
-        scored = call_safely(self.evaluate, model)
+        scored = call_answer(self.evaluate, model)
         if not scored.ok:
             return self.result(False, f"scoring the model failed: {scored.error}: {scored.detail}", ERROR)
-        score, target = float(scored.value), float(self.min_score())
-        if not math.isfinite(score):
-            return self.result(False, f"{self.score_name} is {score} (did training diverge? try a smaller learning rate).")
-        if score < target:
-            return self.result(False, f"{self.score_name} {score:.4f} is below the target {target:.4f}: train longer, widen the layers or tune the learning rate.")
-        return self.result(True, f"{self.score_name} {score:.4f} reaches the target {target:.4f} with {model.count_params():,} parameters.")
+        return self._verdict(float(scored.value), model.count_params())
+
+
+def _output_problem(output: str | None, outputs: np.ndarray) -> str | None:
+    """What is wrong with the probe outputs for the declared ``output``, or None."""
+    if output is None:
+        return None
+    if not np.all(np.isfinite(outputs)):
+        return "the model's outputs on a probe batch contain NaN or inf"
+    if output == "probabilities":
+        sums = outputs.reshape(len(outputs), -1).sum(axis=1)
+        bad = int(np.argmax(np.abs(sums - 1)))
+        if outputs.min() < -1e-6 or abs(sums[bad] - 1) > 1e-3:
+            return (f"the model's outputs are not probabilities: expected non-negative rows that sum to 1, got a row summing to "
+                    f"{sums[bad]:.4g} with values from {outputs[bad].min():.3g} to {outputs[bad].max():.3g} (end with a softmax: "
+                    f"activation='softmax' or a keras.layers.Softmax())")
+    if output == "probability" and (outputs.min() < -1e-6 or outputs.max() > 1 + 1e-6):
+        return (f"the model's outputs are not probabilities: expected values in [0, 1], got values from {outputs.min():.3g} "
+                f"to {outputs.max():.3g} (end with one sigmoid unit)")
+    return None
+
+
+def _loss_probes(rng: np.random.Generator, loss: str, output_shape: tuple | None) -> list[dict]:
+    """Three batches of (labels, predicted probabilities) on which the compiled loss is evaluated.
+
+    The probabilities are kept inside [1e-4, 1 - 1e-4], so Keras's clipping
+    never decides the value, and mix confident right, confident wrong and
+    unsure rows, so that different losses give clearly different values.
+    """
+    probes = []
+    for sharpness in (0.5, 2.0, 4.0):
+        if loss == "sparse_categorical_crossentropy":
+            k = int(output_shape[-1]) if output_shape else 10
+            z = rng.normal(0, sharpness, size=(16, k))
+            p = np.exp(z - z.max(axis=1, keepdims=True))
+            p = np.clip(p / p.sum(axis=1, keepdims=True), 1e-4, None)
+            p = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+            y = rng.integers(0, k, size=16)
+        else:
+            p = (1 / (1 + np.exp(-rng.normal(0, sharpness, size=(16, 1))))).clip(1e-4, 1 - 1e-4).astype(np.float32)
+            y = rng.integers(0, 2, size=16)
+        probes.append({"y": y, "p": p})
+    return probes
+
+
+def _compiled_loss_values(model: Any, probes: list[dict], one_hot: bool = False) -> list[float] | str:
+    """The model's compiled loss on each probe batch of (labels, predictions), learner side; or what went wrong.
+
+    Uses Keras's own ``model.compute_loss`` (the code ``fit`` runs, for loss
+    objects, functions and strings alike) minus the model's regularisation
+    losses, which do not depend on the predictions. ``one_hot``: labels as
+    one-hot rows instead of integers.
+    """
+    import keras
+
+    if getattr(model, "loss", None) is None:
+        return "the model is compiled without a loss"
+    try:
+        values = []
+        for probe in probes:
+            y, p = np.asarray(probe["y"]), np.asarray(probe["p"])
+            if one_hot:
+                y = np.eye(p.shape[-1], dtype=np.float32)[y]
+            total = model.compute_loss(y=keras.ops.convert_to_tensor(y), y_pred=keras.ops.convert_to_tensor(p))
+            extra = sum(float(np.sum(keras.ops.convert_to_numpy(term))) for term in model.losses)
+            values.append(float(np.mean(keras.ops.convert_to_numpy(total))) - extra)
+        return values
+    except Exception as error:
+        return f"the compiled loss {one_line(repr(model.loss), 60)} fails on integer labels ({type(error).__name__}: {one_line(error, 100)})"
+
+
+def _loss_values(model: Any, probes: list[dict], kind: str) -> dict:
+    """Plain data for the judge: the loss on integer labels, and on one-hot labels when integers fail."""
+    values = {"integer": _compiled_loss_values(model, probes)}
+    if isinstance(values["integer"], str) and kind == "sparse_categorical_crossentropy":
+        values["one_hot"] = _compiled_loss_values(model, probes, one_hot=True)
+    return values
+
+
+def _one_hot_candidates(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    """What losses a learner may have compiled give on one-hot labels."""
+    Y = np.eye(p.shape[-1])[y]
+    return {
+        "categorical": _cross_entropy(y, p),
+        "from_logits": float(-np.mean(_log_softmax(p)[np.arange(len(y)), y])),
+        "mse": float(np.mean((Y - p) ** 2)),
+        "mae": float(np.mean(np.abs(Y - p))),
+    }
+
+
+def _matches(kind: str, case: dict, got: list[float]) -> str | None:
+    """Which loss ``got`` is: "right", "smoothed", a recognised mistake's key, or None."""
+    rights, uniforms, wrongs = [], [], {}
+    for probe, value in zip(case["loss_probes"], got):
+        y, p = np.asarray(probe["y"]), np.asarray(probe["p"], np.float64)
+        right, mistakes = _loss_candidates(kind, y, p)
+        rights.append(right)
+        uniforms.append(float(-np.mean(np.log(np.clip(p, _KERAS_EPS, 1)))) if kind == "sparse_categorical_crossentropy" else right)
+        for key, wrong in mistakes.items():
+            wrongs.setdefault(key, []).append(wrong)
+    if np.allclose(got, rights, rtol=2e-3, atol=1e-4):
+        return "right"
+    if kind == "sparse_categorical_crossentropy" and _label_smoothing(rights, uniforms, got):
+        return "smoothed"
+    for key, values in wrongs.items():
+        if np.allclose(got, values, rtol=2e-3, atol=1e-4):
+            return key
+    return None
+
+
+def _loss_problem(kind: str, case: dict, got: Any) -> str | None:
+    """What is wrong with the compiled loss (its values on the probe batches), or None."""
+    name = _LOSS_NAMES[kind]
+    integer = got.get("integer") if isinstance(got, dict) else None
+    if isinstance(integer, str):
+        one_hot, hint = got.get("one_hot"), ""
+        if isinstance(one_hot, list):
+            candidates = [_one_hot_candidates(np.asarray(p["y"]), np.asarray(p["p"], np.float64)) for p in case["loss_probes"]]
+            for key, text in _ONE_HOT_HINTS.items():
+                if np.allclose(one_hot, [c[key] for c in candidates], rtol=2e-3, atol=1e-4):
+                    hint = f" Hint: {text}"
+                    break
+        return f"{integer}: compile with loss='{kind}'.{hint}"
+    if not isinstance(integer, list):
+        return f"the compiled loss could not be evaluated: compile with loss='{kind}'"
+    found = _matches(kind, case, integer)
+    if found in ("right", "smoothed"):
+        return None
+    y, p = np.asarray(case["loss_probes"][0]["y"]), np.asarray(case["loss_probes"][0]["p"], np.float64)
+    expected, _ = _loss_candidates(kind, y, p)
+    message = (f"the compiled loss is not {name}: on a probe batch of predicted probabilities it gives {integer[0]:.4g}, "
+               f"expected {expected:.4g} ({name}); compile with loss='{kind}'")
+    if found in _LOSS_HINTS:
+        message += f". Hint: {_LOSS_HINTS[found]}"
+    return message
