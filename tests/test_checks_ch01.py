@@ -30,7 +30,7 @@ def test_every_exercise_forbids_the_chapters_references():
 
 
 def test_keras_mlp_also_forbids_the_courses_own_mlp_builders():
-    assert {"course.models:build_mlp", "course.bench:course_mlp"} <= set(check.keras_mlp.forbidden_names())
+    assert {"course.models:build_mlp", "course.recipes:course_mlp"} <= set(check.keras_mlp.forbidden_names())
 
 
 # --- relu and its derivative ---------------------------------------------------

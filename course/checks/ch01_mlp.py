@@ -477,7 +477,7 @@ def keras_mlp_score(predictions: np.ndarray) -> float:
 keras_mlp = ModelExercise(
     CHAPTER, "keras_mlp", "build_my_mlp", points=3,
     description="a compiled Keras MLP for flattened Fashion-MNIST that reaches the target test accuracy",
-    forbidden=(REFERENCES, "course.models:build_mlp", "course.models:build_seed_mlp", "course.bench:course_mlp", "course.bench:seed_mlp"),
+    forbidden=(REFERENCES, "course.models:build_mlp", "course.models:build_seed_mlp", "course.recipes:course_mlp", "course.recipes:seed_mlp"),
     probe=keras_mlp_probe, output_shape=(10,), output="probabilities", loss="sparse_categorical_crossentropy",
     train=keras_mlp_train, test_inputs=keras_mlp_test_inputs, score=keras_mlp_score, budget=KERAS_MLP_BUDGET,
     score_name="test accuracy", reference=f"{REFERENCES}:build_my_mlp",
