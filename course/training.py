@@ -158,7 +158,7 @@ def fit(
         set_seed(seed)
     if jit_compile is not None:
         model.jit_compile = bool(jit_compile)
-    print(f"Training on {describe_device()}")
+    print(f"Training on {describe_device(hint=False)}")
     return model.fit(
         x,
         y,
