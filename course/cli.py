@@ -101,8 +101,8 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Exit 0 when every notebook ran to its end, 1 when one failed (the others still run), 2 when it cannot run as asked."""
     from course.chapters import UnknownChapterError, chapter
-    from course.notebooks import execute_notebook, export_html
 
     solutions = _project_dir(Path(args.solutions))
     paths = sorted(solutions.glob("*.ipynb"))
@@ -117,23 +117,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         if missing:
             print(f"error: no {', '.join(map(str, missing))} here; run this command from the course's root folder.", file=sys.stderr)
             return 2
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    failures = 0
-    for path in paths:
-        print(f"executing {path} ...", flush=True)
-        try:
-            executed = execute_notebook(path, timeout=args.cell_timeout)
-        except Exception as error:
-            failures += 1
-            print(f"  FAILED: {type(error).__name__}: {str(error)[:2000]}", file=sys.stderr)
-            continue
-        import nbformat
+    from rich.console import Console
 
-        nbformat.write(executed, out / path.name)
-        export_html(executed, out / (path.stem + ".html"))
-        print(f"  wrote {out / path.name} and {out / (path.stem + '.html')}")
-    return 1 if failures else 0
+    from course.runner import run_notebooks, summary_table
+
+    console = Console()
+    try:
+        runs = run_notebooks(paths, Path(args.out), timeout=args.cell_timeout, console=console)
+    except KeyboardInterrupt:
+        print(f"interrupted: the notebooks finished before are in {args.out}/.", file=sys.stderr)
+        return 130
+    console.print(summary_table(runs))
+    failed = [run.name for run in runs if not run.ok]
+    if failed:
+        print(f"{len(failed)} of {len(runs)} notebooks failed: {', '.join(failed)}.", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

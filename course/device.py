@@ -57,19 +57,23 @@ def configure_gpus() -> None:
             pass
 
 
-def describe_device() -> str:
-    """Return one line saying where TensorFlow trains: GPU name(s), or CPU plus a hint.
+def describe_device(hint: bool = True) -> str:
+    """Return one line saying where TensorFlow trains: GPU name(s), or the CPU (plus, with ``hint``, how to get a GPU build).
 
     Example:
         >>> describe_device()            # doctest: +SKIP
         'CPU (x86_64, 2 cores). No GPU visible to TensorFlow: ...'
+        >>> describe_device(hint=False)  # doctest: +SKIP
+        'CPU (x86_64, 2 cores)'
 
-    Not taught: printed by every notebook's first cell and by :func:`course.training.fit`.
+    Not taught: every notebook's first cell prints it with the hint (once per
+    notebook); :func:`course.training.fit` prints it without.
     """
     names = gpu_names()
     if names:
         return "GPU: " + ", ".join(names)
-    return f"CPU ({platform.machine()}, {os.cpu_count()} cores). {GPU_HINT}"
+    cpu = f"CPU ({platform.machine()}, {os.cpu_count()} cores)"
+    return f"{cpu}. {GPU_HINT}" if hint else cpu
 
 
 def supports_mixed_precision() -> bool:

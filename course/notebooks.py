@@ -8,14 +8,18 @@ clears every output. ``course notebooks`` writes ``notebooks/`` with it and
 ``course notebooks --check`` fails when ``notebooks/`` is stale.
 
 :func:`execute_notebook` runs a notebook with nbclient (Jupyter's own
-executor) and :func:`export_html` renders it with nbconvert: ``course run``.
+executor; its cell hooks drive ``course run``'s progress, see ``course.runner``)
+and :func:`export_html` renders it with nbconvert.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Mapping
 
 import nbformat
 
@@ -146,21 +150,125 @@ def notebooks_with_outputs(folder: Path) -> list[Path]:
     return found
 
 
-def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python3", cwd: Path | None = None) -> nbformat.NotebookNode:
+class NotebookExecutionError(RuntimeError):
+    """A notebook stopped before its end: which cell, why (one line), and the notebook as far as it ran.
+
+    Attributes:
+        cell: the failing code cell's number, 1-based among code cells (the
+            ``In [n]`` a fresh run shows), or None when it failed before any cell.
+        cells: how many code cells the notebook has.
+        reason: the error's last line, e.g. ``"ValueError: epochs must be ..."``.
+        source: the failing cell's first line of code ("" when unknown).
+        notebook: the notebook with the outputs of every cell that ran.
+    """
+
+    def __init__(self, reason: str, cell: int | None, cells: int, source: str, notebook: nbformat.NotebookNode):
+        where = f"cell {cell} of {cells}" + (f" (`{source}`)" if source else "") if cell else "before the first cell"
+        super().__init__(f"{where}: {reason}")
+        self.reason, self.cell, self.cells, self.source, self.notebook = reason, cell, cells, source, notebook
+
+
+def code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """The code cells of a notebook, in order (those nbclient runs)."""
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def first_code_line(source: str, width: int = 60) -> str:
+    """The first line of a cell that is neither blank nor a comment, cut to ``width`` characters.
+
+    Example:
+        >>> first_code_line("# Train the model\\nhistory = fit(model, x_train, y_train, epochs=20)", width=30)
+        'history = fit(model, x_train,…'
+    """
+    for line in source.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            return line if len(line) <= width else line[: width - 1] + "…"
+    return ""
+
+
+def _last_line(error: BaseException, timeout: int) -> str:
+    """The one line that says why a notebook stopped, from nbclient's exception."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if isinstance(error, CellExecutionError):
+        evalue = " ".join(str(error.evalue).split())
+        return f"{error.ename}: {evalue}"[:500] if evalue else str(error.ename)
+    if isinstance(error, CellTimeoutError):
+        return f"timed out: the cell ran longer than {timeout} s (raise it with --cell-timeout)"
+    if isinstance(error, DeadKernelError):
+        return "the kernel died (out of memory, or the process was killed)"
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[-1].strip()}" if lines else type(error).__name__
+
+
+def execute_notebook(
+    path: Path,
+    timeout: int = CELL_TIMEOUT,
+    kernel_name: str = "python3",
+    cwd: Path | None = None,
+    hooks: Mapping[str, Callable[..., Any]] | None = None,
+    kernel_log: Path | None = None,
+) -> nbformat.NotebookNode:
     """Execute a notebook top to bottom with nbclient; return the executed notebook.
 
-    Raises ``nbclient.exceptions.CellExecutionError`` naming the failing cell.
+    The kernel starts with :func:`default_kernel_env` (TensorFlow's C++ logs
+    off). What the kernel process itself writes to its stdout and stderr
+    (Jupyter's own warnings, a crash's last words; not the cells' outputs, which
+    go into the notebook) goes to ``kernel_log`` when given, else is discarded,
+    so it never mixes with the caller's terminal.
+
+    Args:
+        path: the ``.ipynb`` file to run (not modified).
+        timeout: seconds one cell may run.
+        kernel_name: the Jupyter kernel to start.
+        cwd: the folder the kernel runs in (default: the notebook's folder).
+        hooks: nbclient's hooks by name (``on_cell_execute``, ``on_cell_executed``,
+            ``on_notebook_start``, ...), each called with keyword arguments
+            (``cell``, ``cell_index``, ...) as nbclient documents.
+        kernel_log: file for the kernel process's own output.
+
+    Raises:
+        NotebookExecutionError: a cell raised, timed out or the kernel died; it
+        names the cell and carries the notebook as far as it ran.
+
+    Example:
+        >>> executed = execute_notebook(Path("solutions/01_mlp.ipynb"))    # doctest: +SKIP
     """
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=NBFORMAT_VERSION)
+    cells = code_cells(notebook)
+    running: dict[str, Any] = {"cell": None}
+    hooks = dict(hooks or {})
+    outer = hooks.get("on_cell_execute")
+
+    def on_cell_execute(cell: nbformat.NotebookNode, cell_index: int) -> None:
+        running["cell"] = cell
+        if outer is not None:
+            outer(cell=cell, cell_index=cell_index)
+
+    hooks["on_cell_execute"] = on_cell_execute
     client = NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name=kernel_name,
         resources={"metadata": {"path": str(cwd or Path(path).parent)}},
+        **hooks,
     )
-    client.execute()
+    with contextlib.ExitStack() as stack:
+        if kernel_log is not None:
+            Path(kernel_log).parent.mkdir(parents=True, exist_ok=True)
+            sink = stack.enter_context(open(kernel_log, "wb"))
+        else:
+            sink = subprocess.DEVNULL
+        try:
+            client.execute(env=default_kernel_env(), stdout=sink, stderr=sink)
+        except Exception as error:
+            cell = running["cell"]
+            number = next((i for i, c in enumerate(cells, start=1) if c is cell), None)
+            raise NotebookExecutionError(_last_line(error, timeout), number, len(cells),
+                                         first_code_line(cell.source) if cell is not None else "", notebook) from error
     return notebook
 
 
@@ -175,7 +283,16 @@ def export_html(notebook: nbformat.NotebookNode, target: Path) -> Path:
 
 
 def default_kernel_env() -> dict[str, str]:
-    """Environment for executing notebooks: quiet TensorFlow C++ logs, keep the rest."""
+    """Environment for executing notebooks: this process's, with TensorFlow's C++ logs off unless set.
+
+    ``TF_CPP_MIN_LOG_LEVEL=3`` silences TensorFlow's own log lines from the
+    kernel's first import on; the lines it does not reach are filtered by
+    ``course.setup.setup_notebook``.
+
+    Example:
+        >>> default_kernel_env()["TF_CPP_MIN_LOG_LEVEL"] in {"0", "1", "2", "3"}
+        True
+    """
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return env

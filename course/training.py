@@ -4,7 +4,9 @@
 random generator so a rerun gives the same curves, says which device trains,
 can turn on XLA compilation (``jit_compile``), records the seconds each epoch
 took, and checks its arguments so mistakes read as plain sentences rather
-than tracebacks from deep inside TensorFlow. Progress output is Keras's own.
+than tracebacks from deep inside TensorFlow. Progress output is Keras's own;
+in Jupyter, a model that trains for more than a few epochs also gets live
+training curves (:class:`course.live.LiveCurves`), redrawn in place each epoch.
 
 The Keras classes here (:class:`EpochTimer`, :class:`SmoothedSparseCrossentropy`)
 are defined at module level; the loss is registered with Keras (package
@@ -24,6 +26,7 @@ from course.arguments import (
     check_type,
 )
 from course.device import configure_gpus, describe_device
+from course.live import LIVE_MIN_EPOCHS, LiveCurves, in_jupyter
 
 
 def set_seed(seed: int = 42) -> None:
@@ -109,6 +112,7 @@ def fit(
     seed: int | None = 42,
     jit_compile: bool | None = None,
     verbose: str | int = "auto",
+    live: bool | None = None,
 ) -> keras.callbacks.History:
     """Train a compiled Keras model; return its ``keras.callbacks.History``.
 
@@ -128,6 +132,11 @@ def fit(
             faster for small dense models on a CPU), False turns it off, None
             keeps what ``compile`` chose.
         verbose: Keras's progress output: "auto", 0 (silent), 1 (bar), 2 (line per epoch).
+        live: live training curves (loss and accuracy, training and validation)
+            redrawn in place after each epoch, in Jupyter only (elsewhere Keras's
+            text output is all there is). None (default) shows them when the model
+            trains for more than ``LIVE_MIN_EPOCHS`` (3) epochs and ``verbose`` is
+            not 0; True or False decides. The final figure stays in the notebook.
 
     Returns:
         The History; ``history.history`` maps each metric (``loss``,
@@ -158,7 +167,7 @@ def fit(
         set_seed(seed)
     if jit_compile is not None:
         model.jit_compile = bool(jit_compile)
-    print(f"Training on {describe_device()}")
+    print(f"Training on {describe_device(hint=False)}")
     return model.fit(
         x,
         y,
@@ -166,9 +175,27 @@ def fit(
         batch_size=batch_size,
         validation_data=validation_data,
         validation_split=validation_split,
-        callbacks=[epoch_timer(), *ema_callbacks(model), *callbacks],
+        callbacks=[epoch_timer(), *ema_callbacks(model), *callbacks, *live_callbacks(live, epochs, verbose)],
         verbose=verbose,
     )
+
+
+def live_callbacks(live: bool | None, epochs: int, verbose: str | int = "auto") -> list[keras.callbacks.Callback]:
+    """``[LiveCurves()]`` when :func:`fit` should draw live curves, else ``[]``.
+
+    ``live=None`` means: in Jupyter, for more than ``LIVE_MIN_EPOCHS`` epochs,
+    unless ``verbose`` is 0 (a silent fit stays silent).
+
+    Example:
+        >>> live_callbacks(None, epochs=20)     # outside Jupyter
+        []
+
+    Taught in Chapter 1, section 8 (through :func:`fit`).
+    """
+    check_one_of("live", live, (None, True, False))
+    if live is None:
+        live = in_jupyter() and epochs > LIVE_MIN_EPOCHS and verbose != 0
+    return [LiveCurves()] if live else []
 
 
 def compile_classifier(

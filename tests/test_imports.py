@@ -16,7 +16,8 @@ def _heavy_modules_after(statement: str) -> list[str]:
     return [m for m in done.stdout.strip().split(",") if m]
 
 
-@pytest.mark.parametrize("module", ["course", "course.config", "course.arguments", "course.plots", "course.data"])
+@pytest.mark.parametrize("module", ["course", "course.config", "course.arguments", "course.plots", "course.data",
+                                    "course.results", "course.runner"])
 def test_importing_a_light_module_loads_no_tensorflow(module):
     assert _heavy_modules_after(f"import {module}") == []
 

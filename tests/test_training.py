@@ -37,6 +37,14 @@ def test_fit_says_which_device_trains(capsys):
     assert "Training on " in capsys.readouterr().out
 
 
+def test_fit_leaves_the_gpu_hint_to_the_setup_cell(capsys):
+    from course.device import GPU_HINT
+
+    x, y = _data()
+    fit(_model(), x, y, epochs=1, verbose=0)
+    assert GPU_HINT not in capsys.readouterr().out
+
+
 def test_fit_refuses_an_uncompiled_model():
     x, y = _data()
     with pytest.raises(ValueError, match="not compiled: call model.compile"):
