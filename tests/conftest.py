@@ -55,3 +55,13 @@ def fake_bench(monkeypatch):
         return entry
 
     return register
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the matplotlib figures a test left open, so no test sees another's."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
