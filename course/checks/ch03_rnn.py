@@ -133,6 +133,8 @@ def _forward_mistake(kind):
             return forward(x, h0, W_x, W_h, b).transpose(1, 0, 2)
         if kind == "backwards":
             return forward(x[:, ::-1], h0, W_x, W_h, b)
+        if kind == "last only":
+            return forward(x, h0, W_x, W_h, b)[:, -1]
         if kind == "h0 included":
             return np.concatenate([np.asarray(h0, np.float64)[:, None], forward(x, h0, W_x, W_h, b)[:, :-1]], axis=1)
         raise ValueError(kind)
@@ -149,6 +151,7 @@ rnn_forward = HintedFunctionExercise(
         (_forward_mistake("no carry"), "each step must start from the state the previous step returned, not from h0 every time."),
         (_forward_mistake("time first"), "stack the states along axis 1 (batch, T, n), not axis 0."),
         (_forward_mistake("backwards"), "read the sequence from t = 0 to t = T-1."),
+        (_forward_mistake("last only"), "return every state h_1 ... h_T, shape (batch, T, n), not only the last one."),
         (_forward_mistake("h0 included"), "return h_1 ... h_T: the states AFTER each step, not h0 and the first T - 1 of them."),
     ],
 )
@@ -555,7 +558,7 @@ class LSTMClassifierExercise(ModelExercise):
     def structure_verdict(self, case, value):
         problem = super().structure_verdict(case, value)
         if problem and np.shape(value.get("outputs"))[1:] == (2,):
-            problem += (" Hint: this exercise asks for one sigmoid unit, Dense(1, activation='sigmoid'), the probability that "
+            problem = problem.rstrip(".") + (". Hint: this exercise asks for one sigmoid unit, Dense(1, activation='sigmoid'), the probability that "
                         "the sentence is positive, with loss='binary_crossentropy'.")
         return problem
 

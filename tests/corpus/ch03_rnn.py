@@ -567,7 +567,7 @@ CASES = [
     _right("rnn_forward", "Keras's SimpleRNN given the weights", forward_keras_simple_rnn),
     _wrong("rnn_forward", "starts every step from h0", forward_no_carry, "values", hint="previous step returned"),
     _wrong("rnn_forward", "stacks along axis 0", forward_time_first, "values", hint="axis 1"),
-    _wrong("rnn_forward", "returns the last state only", forward_last_state_only, "values", hint="wrong shape"),
+    _wrong("rnn_forward", "returns the last state only", forward_last_state_only, "values", hint="not only the last one"),
     _wrong("rnn_forward", "reads the sequence backwards", forward_backwards, "values", hint="from t = 0 to t = T-1"),
     _wrong("rnn_forward", "returns h0 .. h_{T-1}", forward_starts_with_h0, "values", hint="AFTER each step"),
     _wrong("rnn_forward", "overwrites h0", forward_overwrites_h0, "in place", hint="changed its argument h0 in place"),
