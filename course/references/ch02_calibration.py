@@ -138,10 +138,13 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=budget.epochs)
     parser.add_argument("--batch", type=int, default=budget.batch_size)
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--only", default="", help="comma-separated candidate names (default: all)")
+    parser.add_argument("--only", default="", help="comma-separated candidate names, run in that order (default: all)")
     args = parser.parse_args(argv)
     data = _data()
-    names = [n for n in CANDIDATES if not args.only or n in args.only.split(",")]
+    names = args.only.split(",") if args.only else list(CANDIDATES)   # in the order given
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        parser.error(f"unknown candidates {unknown}; the candidates are {list(CANDIDATES)}")
     out = Path(args.out)
     record = json.loads(out.read_text()) if out.exists() else {}
     for name in names:
