@@ -506,7 +506,36 @@ vectorize = HintedFunctionExercise(
 
 #: The full-size run the chapter talks about, and the accuracy a good answer reaches after it.
 LSTM_FULL = {"epochs": 6, "train_examples": 8_530, "batch_size": 32, "patience": 1, "target": 0.74}
-#: The one budget lstm_classifier is judged on (calibration figures below, once measured).
+#: The one budget lstm_classifier is judged on, in the notebook and in `course grade`, in every run size: 2 epochs on
+#: the 8,530 training sentences (batch 32), at least 70% on the 1,066 test sentences. Calibrated against the chapter's
+#: target, 74% after full training (up to 6 epochs on the same sentences, batch 32, the epoch with the best validation
+#: loss kept), with `python -m course.references.ch03_calibration --out calibration.json --subsets 4000,8530 --epochs 3`
+#: (then the last three candidates with `--subsets 8530 --only ...`) on a 2-core CPU shared with other jobs,
+#: TensorFlow 2.21, Keras 3.15, 2026-12-04. Test accuracy after full training (seed 0) | after the budget: seed 0 (the
+#: checker's), and min..max over seeds 0-2:
+#:   emb16 lstm8 drop0.5 adam1e-3                 0.7749 | 0.7523  0.7523..0.7627
+#:   emb128 lstm64 no dropout adam1e-3            0.7655 | 0.7777  0.7448..0.7777
+#:   emb64 lstm32 no mask adam1e-3                0.7655 | 0.7467  0.5629..0.7467   meets 74%, learns slowly: passes with seed 0 only
+#:   emb64 bilstm32 drop0.5 adam1e-3              0.7589 | 0.7589  0.7589..0.7702
+#:   emb64 lstm32 drop0.5 adam3e-4                0.7580 | 0.7402  0.7289..0.7402
+#:   emb64 lstm32 drop0.5 adam1e-3 (reference)    0.7561 | 0.7561  0.7561..0.7711   (RNN(LSTMCell(32)): the same numbers)
+#:   emb64 lstm32 drop0.5 rmsprop1e-3             0.7552 | 0.7411  0.7326..0.7411
+#:   emb64 lstm32 avgpool drop0.5 adam1e-3        0.7542 | 0.7542  0.7542..0.7570
+#:   emb8 lstm4 no dropout adam1e-3               0.7542 | 0.7542  0.7542..0.7711
+#:   emb64 lstm32 drop0.5 adam1e-4                0.7514 | 0.6201  0.6191..0.6463   meets 74%, learns slowly: fails the budget
+#:   emb64 lstm32 drop0.5 sgd0.1                  0.6023 | 0.5235  0.4859..0.5235
+#:   emb64 lstm32 drop0.5 adam1e-5                0.5197 | 0.4916  0.4916..0.5300
+#:   emb64 lstm32 drop0.5 adam1e-1                0.5150 | 0.5150  0.5047..0.5253
+#:   emb64 lstm32 drop0.5 sgd0.01                 0.4944 | 0.4869  0.4859..0.5066
+#: So 0.70 passes, with every seed, every model that meets 74% and learns at Adam's or RMSprop's default pace (lowest:
+#: 0.7289), and fails, with every seed, every model that misses it (highest: 0.5300): 40 of the 45 (model, seed)
+#: verdicts agree with the 74% line, and the 5 that do not are slow learners that reach 74% only after 3-6 epochs
+#: (Adam at 1e-4; no mask over the padding, which takes an epoch or two to start learning). Every model tried, however
+#: small, met 74% if it learned at all: only the optimizer settings put a model under it. Other budgets measured by
+#: the same command: 3 epochs on 8,530 sentences agree on 42 of 45 (no mask passes with every seed, Adam at 1e-4 still
+#: fails, at most 0.6979) at 1.5 times the cost, so 2 epochs were kept to keep CI and grading fast; 1-3 epochs on
+#: the first 4,000 sentences spread wider over seeds (the reference: 0.7308..0.7364 after 2 epochs).
+#: The cost: two epochs of 267 steps, 15-40 s on a 2-core CPU depending on its load.
 LSTM_BUDGET = TrainingBudget(epochs=2, train_examples=8_530, batch_size=32, test_examples=1_066, min_score=0.70,
                              examples="sentences")
 
