@@ -18,11 +18,16 @@ import pytest
 from corpus import CHAPTERS, Case, all_cases
 
 CASES = all_cases()
-CHECKS = {"01_mlp": "course.checks.ch01_mlp"}
-#: The type each function exercise's statement asks for: "float array", "float" or "dict of float arrays".
+CHECKS = {"01_mlp": "course.checks.ch01_mlp", "02_cnn": "course.checks.ch02_cnn", "03_rnn": "course.checks.ch03_rnn"}
+#: The type each function exercise's statement asks for: "float array", "float", "dict of float arrays", "int",
+#: "int array", "pair of float arrays" or "list of str".
 RETURNS = {
     "01_mlp": {"relu": "float array", "relu_derivative": "float array", "softmax": "float array",
                "dense_forward": "float array", "cross_entropy": "float", "backprop_step": "dict of float arrays"},
+    "02_cnn": {"conv2d_single": "float array", "conv_output_shape": "int", "conv2d_forward": "float array",
+               "conv_param_count": "int", "max_pool2d": "float array"},
+    "03_rnn": {"rnn_step": "float array", "rnn_forward": "float array", "lstm_step": "pair of float arrays",
+               "build_vocabulary": "list of str", "pad_and_truncate": "int array", "vectorize": "int array"},
 }
 
 
@@ -69,6 +74,16 @@ def _type_ok(kind: str, value) -> bool:
         return isinstance(value, (float, np.floating)) or (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "f")
     if kind == "dict of float arrays":
         return isinstance(value, dict) and all(_type_ok("float array", v) for v in value.values())
+    if kind == "int":
+        return (isinstance(value, (int, np.integer)) and not isinstance(value, bool)) or (
+            isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu")
+    if kind == "int array":
+        return isinstance(value, np.ndarray) and value.dtype.kind in "iu"
+    if kind == "pair of float arrays":   # anything that unpacks as h_t, c_t = value into two float arrays
+        pair = isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim == 3)
+        return pair and len(value) == 2 and all(_type_ok("float array", v) for v in value)
+    if kind == "list of str":
+        return isinstance(value, list) and all(isinstance(w, str) for w in value)
     raise ValueError(kind)
 
 
@@ -83,6 +98,8 @@ def _unchanged(before, after) -> bool:
 
 
 def _close(expected, got) -> bool:
+    if isinstance(expected, list) and all(isinstance(w, str) for w in expected):   # words: the same words in the same order
+        return isinstance(got, (list, tuple, np.ndarray)) and [str(w) for w in got] == expected
     if isinstance(expected, dict):
         return isinstance(got, dict) and all(k in got and _close(v, got[k]) for k, v in expected.items())
     try:
@@ -129,31 +146,53 @@ def test_the_label_agrees_with_the_reference(case: Case):
         assert case.why in found, f"{case.id} is labelled wrong for {case.why!r}, but compared with the reference it has: {sorted(found) or 'nothing wrong'}"
 
 
-MODEL_CASES = [case for case in CASES if case.exercise == "keras_mlp"]
+#: What each model exercise asks for, as the oracle checks it: builder arguments, a probe batch, the output
+#: (10 class probabilities or 1 probability), the loss, the layer types of an exercise about form, the parameter budget.
+MODELS = {
+    "keras_mlp": {"args": (), "inputs": lambda rng: rng.uniform(size=(16, 784)).astype("float32"), "classes": 10,
+                  "loss": "sparse_categorical_crossentropy"},
+    "small_cnn": {"args": (), "inputs": lambda rng: rng.uniform(size=(16, 28, 28, 1)).astype("float32"), "classes": 10,
+                  "loss": "sparse_categorical_crossentropy", "layers": ("Conv2D", "SeparableConv2D", "DepthwiseConv2D"),
+                  "max_params": 100_000},
+    "lstm_classifier": {"args": (10_000, 40), "inputs": lambda rng: rng.integers(1, 10_000, size=(16, 40)).astype("int32"), "classes": 1,
+                        "loss": "binary_crossentropy", "layers": ("LSTM", "LSTMCell"), "max_params": 3_000_000},
+}
+MODEL_CASES = [case for case in CASES if case.exercise in MODELS]
 
 
 def what_is_wrong_with_the_model(case: Case) -> set[str]:
     """The oracle for model builders: inspects the compiled model directly (not through the checker)."""
     import keras
 
-    model = case.answer()
+    spec = MODELS[case.exercise]
+    model = case.answer(*spec["args"])
     found = set()
     if not model.compiled:
         return {"not compiled"}
-    outputs = np.asarray(model(np.random.default_rng(0).uniform(size=(16, 784)).astype("float32")))
-    if outputs.shape != (16, 10) or outputs.min() < 0 or not np.allclose(outputs.sum(axis=1), 1, atol=1e-4):
+    outputs = np.asarray(model(spec["inputs"](np.random.default_rng(0))))
+    if spec["classes"] > 1:
+        probabilities = outputs.shape == (16, spec["classes"]) and outputs.min() >= 0 and np.allclose(outputs.sum(axis=1), 1, atol=1e-4)
+    else:
+        probabilities = outputs.shape == (16, 1) and outputs.min() >= 0 and outputs.max() <= 1
+    if not probabilities:
         found.add("output")
     loss = model.loss
-    config = loss.get_config() if isinstance(loss, keras.losses.Loss) else {"name": loss}
-    if config.get("name") != "sparse_categorical_crossentropy" or config.get("from_logits"):
+    config = loss.get_config() if isinstance(loss, keras.losses.Loss) else {"name": getattr(loss, "__name__", loss)}
+    if config.get("name") != spec["loss"] or config.get("from_logits"):
         found.add("loss")
+    if "layers" in spec:
+        types = tuple(getattr(keras.layers, name) for name in spec["layers"])
+        if not any(isinstance(layer, types) for layer in model._flatten_layers(include_self=True, recursive=True)):
+            found.add("form")
+    if model.count_params() > spec.get("max_params", np.inf):
+        found.add("size")
     return found
 
 
 @pytest.mark.parametrize("case", [_params(case) for case in MODEL_CASES])
 def test_the_model_label_agrees_with_the_models_own_config(case: Case):
     found = what_is_wrong_with_the_model(case)
-    if case.correct or case.why in ("accuracy", "reference"):   # accuracy: measured by course.references.ch01_calibration
+    if case.correct or case.why in ("accuracy", "reference"):   # accuracy: measured by course.references.chNN_calibration
         assert not found, f"{case.id}: the model itself has {sorted(found)}"
     else:
         assert case.why in found, f"{case.id} is labelled wrong for {case.why!r}, but the model has: {sorted(found) or 'nothing wrong'}"

@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course.checks.ch02_cnn import conv_param_count_reference  # noqa: E402
+from course.references.ch02_cnn import conv_param_count as conv_param_count_reference  # noqa: E402
 from course.models import build_augmentation, build_cnn_bn, build_lenet, build_seed_cnn  # noqa: E402
 from course.plots import plot_confusion_matrix, plot_feature_maps, plot_filters, plot_misclassified  # noqa: E402
 

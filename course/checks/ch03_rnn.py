@@ -5,19 +5,33 @@ In the notebook::
     from course.checks import ch03_rnn as check
     check.rnn_step(rnn_step)
 
-Function exercises compare with a NumPy (or plain Python) reference on fresh
-random cases and, when a wrong answer matches a known mistake (a missing bias,
-a state that is never carried forward, Keras's gate order misread, padding on
-the wrong side...), they say so. ``build_vocabulary`` returns words, so its
-checker compares lists of strings. The model exercise trains the learner's
-LSTM classifier on the movie-review split and scores its test accuracy itself.
+Function exercises compare the learner's code with the references in
+:mod:`course.references.ch03_rnn` (imported only when judging) on fresh
+random cases plus the edge cases each statement implies (float32 and float64
+inputs, inputs large enough to saturate tanh, a zero state, words of equal
+count, empty and over-long sequences, the statement's default arguments).
+Each one checks the type its statement asks for (NumPy float arrays, the pair
+``(h_t, c_t)``, a list of strings, NumPy integer arrays) and that the
+arguments are left unchanged, and names a recognised mistake (a missing bias,
+a state that is never carried forward, Keras's gate order misread, ``(c, h)``
+returned as ``(h, c)``, ties in the order words first appear, padding on the
+wrong side...).
+
+``lstm_classifier`` probes the learner's compiled Keras model (one
+probability per sentence, the compiled loss, at least one LSTM), trains it
+on the budget its statement gives and scores its test accuracy.
+
+Every exercise refuses an answer that is, wraps or calls anything in
+:mod:`course.references.ch03_rnn`; the text exercises also refuse the
+course's ``build_text_vectorizer``, and ``lstm_classifier`` the course's
+recurrent classifiers.
+
+:func:`yours_or_reference` lets the notebook's story run on the learner's
+functions once they pass, and on the references until then.
 """
 
 from __future__ import annotations
 
-import copy
-import re
-import string
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,36 +39,35 @@ from typing import Any, Callable
 
 import numpy as np
 
+from course.checks import core
 from course.checks.core import (
-    HintedFunctionExercise,
-    ERROR,
-    NOT_DONE,
-    Exercise,
-    FunctionExercise,
-    ModelExercise,
-    Outcome,
-    call_safely,
-    compare_arrays,
-    describe_value,
+    ERROR, FLOAT_ARRAY, INT_ARRAY, FunctionExercise, HintedFunctionExercise, ModelExercise, ReturnType, TrainingBudget,
+    compare_arrays, describe_type, one_line, requires_layer, type_phrase,
 )
-from course.config import sized
+from course.recipes import CH03_SEQUENCE_LENGTH, CH03_VOCAB_SIZE
 
 CHAPTER = "03_rnn"
-
-#: The vocabulary size and sentence length of the chapter's models.
-VOCAB_SIZE = 10_000
-SEQUENCE_LENGTH = 40
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    z = np.asarray(z, dtype=np.float64)
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1 / (1 + exp(-z)), without overflow
+#: Where the references live; every exercise of the chapter forbids the whole module.
+REFERENCES = "course.references.ch03_rnn"
+#: The vocabulary size and sentence length of the chapter's models (from course.recipes).
+VOCAB_SIZE, SEQUENCE_LENGTH = CH03_VOCAB_SIZE, CH03_SEQUENCE_LENGTH
+PAD, OOV = "", "[UNK]"
 
 
-def _describe_shapes(names: tuple[str, ...]) -> Callable[[tuple], str]:
+def _ref(name: str) -> Callable:
+    """The reference ``name`` from course.references.ch03_rnn, imported now (trusted side only)."""
+    return core.resolve_name(f"{REFERENCES}:{name}")
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+
+
+def _describe_arrays(names: tuple[str, ...]) -> Callable[[tuple], str]:
     def describe(args: tuple) -> str:
         parts = [f"{n} {np.shape(a)}" for n, a in zip(names, args) if isinstance(a, np.ndarray)]
-        return "the case with " + ", ".join(parts)
+        big = ", inputs large enough to saturate tanh" if np.abs(args[0]).max() > 100 else ""
+        return ", ".join(parts) + f", {args[0].dtype}{big}"
 
     return describe
 
@@ -64,46 +77,35 @@ def _describe_shapes(names: tuple[str, ...]) -> Callable[[tuple], str]:
 # --------------------------------------------------------------------------
 
 
-def rnn_step_reference(x_t, h_prev, W_x, W_h, b):
-    """h_t = tanh(x_t W_x + h_{t-1} W_h + b), for a batch: x_t (batch, d), h_prev (batch, n)."""
-    x_t, h_prev = np.asarray(x_t, np.float64), np.asarray(h_prev, np.float64)
-    return np.tanh(x_t @ W_x + h_prev @ W_h + b)
-
-
-def _rnn_weights(rng, d: int, n: int, scale: float = 0.6):
-    W_x = rng.normal(0, scale, (d, n))
-    W_h = rng.normal(0, scale, (n, n))
-    b = rng.normal(0, 0.3, n)
-    return W_x, W_h, b
+def _rnn_weights(rng, d: int, n: int, dtype=np.float64, scale: float = 0.6):
+    return (rng.normal(0, scale, (d, n)).astype(dtype), rng.normal(0, scale, (n, n)).astype(dtype),
+            rng.normal(0, 0.3, n).astype(dtype))
 
 
 def _step_cases(rng):
     cases = []
-    for batch, d, n in [(1, 3, 2), (4, 5, 3), (2, 2, 6), (3, 4, 4)]:
-        W_x, W_h, b = _rnn_weights(rng, d, n)
-        cases.append((rng.normal(size=(batch, d)), rng.normal(0, 0.5, (batch, n)), W_x, W_h, b))
+    for (batch, d, n), dtype in [((1, 3, 2), np.float64), ((4, 5, 3), np.float32), ((2, 2, 6), np.float64), ((3, 4, 4), np.float32)]:
+        W_x, W_h, b = _rnn_weights(rng, d, n, dtype)
+        cases.append((rng.normal(size=(batch, d)).astype(dtype), rng.normal(0, 0.5, (batch, n)).astype(dtype), W_x, W_h, b))
     # large inputs: tanh saturates at +-1 (an exp-based tanh overflows here)
-    W_x, W_h, b = _rnn_weights(rng, 3, 3)
-    cases.append((rng.normal(0, 2000.0, (2, 3)), np.zeros((2, 3)), W_x, W_h, b))
+    W_x, W_h, b = _rnn_weights(rng, 3, 3, np.float32)
+    cases.append((rng.normal(0, 2000.0, (2, 3)).astype(np.float32), np.zeros((2, 3), np.float32), W_x, W_h, b))
     return cases
 
 
 rnn_step = HintedFunctionExercise(
-    chapter=CHAPTER,
-    name="rnn_step",
-    target="rnn_step",
-    description="one step of a simple RNN: h_t = tanh(x_t W_x + h_{t-1} W_h + b)",
-    cases=_step_cases,
-    reference=rnn_step_reference,
-    rtol=1e-4,
-    atol=1e-6,
-    describe_case=_describe_shapes(("x_t", "h_prev", "W_x", "W_h", "b")),
+    CHAPTER, "rnn_step", "rnn_step", points=1,
+    description="one step of a simple RNN, h_t = tanh(x_t W_x + h_{t-1} W_h + b), as a NumPy float array",
+    forbidden=(REFERENCES,), cases=_step_cases, reference=f"{REFERENCES}:rnn_step", rtol=1e-4, atol=1e-6,
+    describe_case=_describe_arrays(("x_t", "h_prev", "W_x", "W_h", "b")), returns=FLOAT_ARRAY,
+    arg_names=("x_t", "h_prev", "W_x", "W_h", "b"), read_only=("x_t", "h_prev", "W_x", "W_h", "b"),
     mistakes=[
         (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh), "the bias b is missing."),
         (lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b, "apply tanh to the sum."),
         (lambda x, h, Wx, Wh, b: _sigmoid(x @ Wx + h @ Wh + b), "the activation is tanh, not the sigmoid."),
         (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh.T + b), "use W_h as it is (h_prev @ W_h), not its transpose."),
         (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b), "the previous state h_prev @ W_h is missing."),
+        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b) + h, "h_t is the tanh of the sum only: do not add h_prev to it."),
     ],
 )
 
@@ -113,45 +115,44 @@ rnn_step = HintedFunctionExercise(
 # --------------------------------------------------------------------------
 
 
-def rnn_forward_reference(x, h0, W_x, W_h, b):
-    """All hidden states of a simple RNN: x (batch, T, d), h0 (batch, n) -> (batch, T, n)."""
-    x = np.asarray(x, np.float64)
-    h = np.asarray(h0, np.float64)
-    states = []
-    for t in range(x.shape[1]):
-        h = rnn_step_reference(x[:, t], h, W_x, W_h, b)
-        states.append(h)
-    return np.stack(states, axis=1)
-
-
 def _forward_cases(rng):
     cases = []
-    for batch, T, d, n in [(1, 1, 2, 3), (2, 5, 3, 4), (3, 8, 4, 2), (1, 12, 2, 5)]:
-        W_x, W_h, b = _rnn_weights(rng, d, n)
-        cases.append((rng.normal(size=(batch, T, d)), rng.normal(0, 0.5, (batch, n)), W_x, W_h, b))
+    for (batch, T, d, n), dtype in [((1, 1, 2, 3), np.float64), ((2, 5, 3, 4), np.float32), ((3, 8, 4, 2), np.float64),
+                                    ((1, 12, 2, 5), np.float32)]:
+        W_x, W_h, b = _rnn_weights(rng, d, n, dtype)
+        cases.append((rng.normal(size=(batch, T, d)).astype(dtype), rng.normal(0, 0.5, (batch, n)).astype(dtype), W_x, W_h, b))
     return cases
 
 
-def _forward_without_carry(x, h0, W_x, W_h, b):
-    return np.stack([rnn_step_reference(x[:, t], h0, W_x, W_h, b) for t in range(x.shape[1])], axis=1)
+def _forward_mistake(kind):
+    def wrong(x, h0, W_x, W_h, b):
+        step, forward = _ref("rnn_step"), _ref("rnn_forward")
+        if kind == "no carry":
+            return np.stack([step(x[:, t], h0, W_x, W_h, b) for t in range(x.shape[1])], axis=1)
+        if kind == "time first":
+            return forward(x, h0, W_x, W_h, b).transpose(1, 0, 2)
+        if kind == "backwards":
+            return forward(x[:, ::-1], h0, W_x, W_h, b)
+        if kind == "last only":
+            return forward(x, h0, W_x, W_h, b)[:, -1]
+        if kind == "h0 included":
+            return np.concatenate([np.asarray(h0, np.float64)[:, None], forward(x, h0, W_x, W_h, b)[:, :-1]], axis=1)
+        raise ValueError(kind)
+    return wrong
 
 
 rnn_forward = HintedFunctionExercise(
-    chapter=CHAPTER,
-    name="rnn_forward",
-    target="rnn_forward",
+    CHAPTER, "rnn_forward", "rnn_forward", points=1,
     description="unroll the RNN over T time steps and return every hidden state, shape (batch, T, n)",
-    cases=_forward_cases,
-    reference=rnn_forward_reference,
-    rtol=1e-4,
-    atol=1e-6,
-    describe_case=_describe_shapes(("x", "h0", "W_x", "W_h", "b")),
+    forbidden=(REFERENCES,), cases=_forward_cases, reference=f"{REFERENCES}:rnn_forward", rtol=1e-4, atol=1e-6,
+    describe_case=_describe_arrays(("x", "h0", "W_x", "W_h", "b")), returns=FLOAT_ARRAY,
+    arg_names=("x", "h0", "W_x", "W_h", "b"), read_only=("x", "h0", "W_x", "W_h", "b"),
     mistakes=[
-        (_forward_without_carry, "each step must start from the state the previous step returned, not from h0 every time."),
-        (lambda x, h0, Wx, Wh, b: rnn_forward_reference(x, h0, Wx, Wh, b).transpose(1, 0, 2),
-         "stack the states along axis 1 (batch, T, n), not axis 0."),
-        (lambda x, h0, Wx, Wh, b: rnn_forward_reference(x[:, ::-1], h0, Wx, Wh, b),
-         "read the sequence from t = 0 to t = T-1."),
+        (_forward_mistake("no carry"), "each step must start from the state the previous step returned, not from h0 every time."),
+        (_forward_mistake("time first"), "stack the states along axis 1 (batch, T, n), not axis 0."),
+        (_forward_mistake("backwards"), "read the sequence from t = 0 to t = T-1."),
+        (_forward_mistake("last only"), "return every state h_1 ... h_T, shape (batch, T, n), not only the last one."),
+        (_forward_mistake("h0 included"), "return h_1 ... h_T: the states AFTER each step, not h0 and the first T - 1 of them."),
     ],
 )
 
@@ -160,42 +161,35 @@ rnn_forward = HintedFunctionExercise(
 # 3. One step of an LSTM, with Keras's weight layout
 # --------------------------------------------------------------------------
 
-
-def lstm_step_reference(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
-    """One LSTM step with Keras's layout: gates i, f, c (candidate), o side by side in the columns.
-
-    Returns the pair ``(h_t, c_t)`` (stacked: shape ``(2, batch, n)``).
-    """
-    z = np.asarray(x_t, np.float64) @ kernel + np.asarray(h_prev, np.float64) @ recurrent_kernel + bias
-    z_i, z_f, z_c, z_o = np.split(z, 4, axis=-1)
-    i, f, g, o = _sigmoid(z_i), _sigmoid(z_f), np.tanh(z_c), _sigmoid(z_o)
-    c = f * c_prev + i * g
-    h = o * np.tanh(c)
-    return np.stack([h, c])
+#: What lstm_step returns: anything that unpacks as ``h_t, c_t = result`` into two NumPy float arrays.
+PAIR = ReturnType("the pair (h_t, c_t) of NumPy float arrays",
+                  lambda d: d.get("kind") == "pair" and all(FLOAT_ARRAY.accepts(item) for item in d.get("items", [])),
+                  "return h_t, c_t as NumPy arrays (np.asarray)")
 
 
-def _lstm_variant(order: str = "ifco", tanh_on_c: bool = True, use_input_gate: bool = True, gate=_sigmoid):
+def _lstm_variant(order: str = "ifco", tanh_on_c: bool = True, use_input_gate: bool = True, gate=_sigmoid, swap=False):
     def step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
-        z = x_t @ kernel + h_prev @ recurrent_kernel + bias
+        z = np.asarray(x_t, np.float64) @ kernel + np.asarray(h_prev, np.float64) @ recurrent_kernel + bias
         parts = dict(zip(order, np.split(z, 4, axis=-1)))
         i, f, g, o = gate(parts["i"]), gate(parts["f"]), np.tanh(parts["c"]), gate(parts["o"])
         c = f * c_prev + (i * g if use_input_gate else g)
-        return np.stack([o * (np.tanh(c) if tanh_on_c else c), c])
+        h = o * (np.tanh(c) if tanh_on_c else c)
+        return (c, h) if swap else (h, c)
 
     return step
 
 
 def _lstm_cases(rng):
     cases = []
-    for batch, d, n in [(1, 2, 1), (3, 4, 2), (2, 3, 5), (4, 6, 3)]:
-        cases.append((
+    for (batch, d, n), dtype in [((1, 2, 1), np.float64), ((3, 4, 2), np.float32), ((2, 3, 5), np.float64), ((4, 6, 3), np.float32)]:
+        cases.append(tuple(a.astype(dtype) for a in (
             rng.normal(size=(batch, d)),
             rng.normal(0, 0.5, (batch, n)),
             rng.normal(0, 1.0, (batch, n)),
             rng.normal(0, 0.6, (d, 4 * n)),
             rng.normal(0, 0.6, (n, 4 * n)),
             rng.normal(0, 0.5, 4 * n),
-        ))
+        )))
     # the first step of a sequence: zero state
     cases.append((rng.normal(size=(2, 3)), np.zeros((2, 2)), np.zeros((2, 2)),
                   rng.normal(0, 0.6, (3, 8)), rng.normal(0, 0.6, (2, 8)), rng.normal(0, 0.5, 8)))
@@ -203,26 +197,52 @@ def _lstm_cases(rng):
 
 
 def _lstm_case_name(args: tuple) -> str:
-    x_t, h_prev = args[0], args[1]
-    return f"the case with batch {x_t.shape[0]}, {x_t.shape[1]} input features, units={h_prev.shape[1]}"
+    x_t, h_prev, c_prev = args[0], args[1], args[2]
+    zero = ", zero state" if not np.any(h_prev) and not np.any(c_prev) else ""
+    return f"batch {x_t.shape[0]}, {x_t.shape[1]} input features, units={h_prev.shape[1]}, {x_t.dtype}{zero}"
 
 
 @dataclass
 class PairExercise(HintedFunctionExercise):
-    """A HintedFunctionExercise whose answer is a pair of arrays (here ``(h_t, c_t)``)."""
+    """A HintedFunctionExercise whose answer is the pair ``(h_t, c_t)``: two arrays, compared one after the other.
+
+    Anything that unpacks as ``h_t, c_t = result`` into two NumPy float arrays
+    is the pair (a tuple, a list, or a stacked array of shape (2, batch, n)).
+    """
 
     pair_names: tuple[str, str] = ("h_t", "c_t")
 
+    def collect(self, value: Any) -> Any:
+        items = None
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            items = list(value)
+        elif isinstance(value, np.ndarray) and value.ndim == 3 and len(value) == 2:
+            items = [value[0], value[1]]
+        if items is None:
+            converted = core.as_float_array(value)
+            return {"value": converted if converted is not None else one_line(repr(value), 200), "type": describe_type(value)}
+        arrays = [core.as_float_array(item) for item in items]
+        if any(a is None for a in arrays) or arrays[0].shape != arrays[1].shape:
+            stacked = one_line(repr(value), 200)
+        else:
+            stacked = np.stack(arrays)
+        return {"value": stacked, "type": {"kind": "pair", "items": [describe_type(item) for item in items]}}
+
+    def type_problem(self, expected: Any, value: Any) -> str | None:
+        described = value.get("type", {}) if isinstance(value, dict) else {}
+        if PAIR.accepts(described):
+            return None
+        a, b = self.pair_names
+        if described.get("kind") == "pair":
+            got = " and ".join(type_phrase(item) for item in described["items"])
+            right = compare_arrays(expected, value["value"], self.rtol, self.atol) is None
+            return f"return the pair ({a}, {b}) as two NumPy float arrays; got {got}" + (f" (the values are right: {PAIR.convert})" if right else "")
+        got = type_phrase(described)
+        if described.get("kind") == "ndarray" and np.shape(value.get("value")) == np.shape(expected)[1:]:
+            got += ", one array"
+        return f"return the pair ({a}, {b}), two arrays of shape {np.shape(expected)[1:]}: `return {a}, {b}`; got {got}"
+
     def judge(self, inputs, outcomes):
-        for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
-            if outcome.ok and isinstance(outcome.value, np.ndarray):
-                expected = np.shape(self.reference(*args))
-                if outcome.value.shape != expected:
-                    a, b = self.pair_names
-                    got = "one array" if outcome.value.shape == expected[1:] else f"something of shape {outcome.value.shape}"
-                    return self.result(False, (
-                        f"{self._case_name(i, args)}: return the pair ({a}, {b}), two arrays of shape {expected[1:]}; got {got}."
-                    ))
         result = super().judge(inputs, outcomes)
         for k, pair_name in enumerate(self.pair_names):
             marker = f"wrong value at index ({k}, "
@@ -232,18 +252,17 @@ class PairExercise(HintedFunctionExercise):
 
 
 lstm_step = PairExercise(
-    chapter=CHAPTER,
-    name="lstm_step",
-    target="lstm_step",
-    description="one LSTM step with Keras's weight layout (gates i, f, c, o); returns (h_t, c_t)",
-    cases=_lstm_cases,
-    reference=lstm_step_reference,
-    rtol=1e-4,
-    atol=1e-6,
-    describe_case=_lstm_case_name,
+    CHAPTER, "lstm_step", "lstm_step", points=2,
+    description="one LSTM step with Keras's weight layout (gates i, f, c, o); returns the pair (h_t, c_t)",
+    forbidden=(REFERENCES,), cases=_lstm_cases, reference=f"{REFERENCES}:lstm_step", rtol=1e-4, atol=1e-6,
+    describe_case=_lstm_case_name, returns=PAIR,
+    arg_names=("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias"),
+    read_only=("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias"),
     mistakes=[
+        (_lstm_variant(swap=True), "return the pair in the order (h_t, c_t): h_t first, then c_t."),
         (_lstm_variant(order="ifoc"), "Keras stores the gates in the order i, f, c, o: the candidate c comes third, the output gate last."),
         (_lstm_variant(order="fico"), "Keras stores the gates in the order i, f, c, o: the input gate comes first."),
+        (_lstm_variant(order="icfo"), "Keras stores the gates in the order i, f, c, o: the forget gate comes second."),
         (_lstm_variant(tanh_on_c=False), "h_t = o * tanh(c_t): squash the cell state before the output gate."),
         (_lstm_variant(use_input_gate=False), "c_t = f * c_prev + i * candidate: the input gate scales the candidate."),
         (_lstm_variant(gate=np.tanh), "the gates use the sigmoid (values in [0, 1]); only the candidate and h_t use tanh."),
@@ -255,25 +274,8 @@ lstm_step = PairExercise(
 # 4. A vocabulary from sentences
 # --------------------------------------------------------------------------
 
-PAD, OOV = "", "[UNK]"
-_PUNCTUATION = re.compile("[" + re.escape(string.punctuation) + "]")
-
-
-def standardize(sentence: str) -> list[str]:
-    """Lower-case, delete every character of ``string.punctuation``, split on whitespace.
-
-    The same rule as ``keras.layers.TextVectorization``'s default
-    ``standardize="lower_and_strip_punctuation"`` and ``split="whitespace"``.
-    """
-    return _PUNCTUATION.sub("", str(sentence).lower()).split()
-
-
-def build_vocabulary_reference(sentences, max_tokens):
-    """``["", "[UNK]"]`` then words by count (most frequent first, ties alphabetical); at most ``max_tokens`` entries."""
-    counts = Counter(word for sentence in sentences for word in standardize(sentence))
-    words = sorted(counts, key=lambda w: (-counts[w], w))
-    return [PAD, OOV] + words[: max(max_tokens - 2, 0)]
-
+#: What build_vocabulary returns: a list of strings (NumPy strings count as strings).
+WORD_LIST = ReturnType("a list of strings", lambda d: d.get("kind") == "word list", "list(result)")
 
 _WORDS = ["film", "movie", "plot", "actor", "good", "bad", "dull", "witty", "the", "a", "is", "and",
           "not", "charming", "story", "ending", "director's", "it's", "funny", "slow"]
@@ -285,7 +287,7 @@ def _random_sentences(rng, n: int, words=_WORDS) -> list[str]:
         chosen = [str(w) for w in rng.choice(words, size=int(rng.integers(1, 9)))]
         chosen = [w.capitalize() if rng.random() < 0.2 else w for w in chosen]
         sentence = " ".join(chosen)
-        sentence += str(rng.choice([" .", "!", " , really .", "", "?"]))
+        sentence += str(rng.choice([" .", "!", " , really .", "", "?", " -- wow"]))
         sentences.append(sentence)
     return sentences
 
@@ -293,60 +295,79 @@ def _random_sentences(rng, n: int, words=_WORDS) -> list[str]:
 def _vocabulary_cases(rng):
     return [
         (["The film is good.", "the FILM is bad !", "a good, good film"], 10),
-        (["It's a movie -- a movie!", "director's cut"], 4),
+        (["zebra zebra yak", "yak apple"], 10),                          # ties: yak before apple in the text, not in the alphabet
+        (["It's a movie -- a movie!", "director's  cut"], 4),            # punctuation, two spaces in a row
+        (["bad film", "good film", "dull plot", "witty plot"], 4),       # the cut falls among words of equal count
+        (["one two three"], 2),                                          # only the two special tokens fit
         (_random_sentences(rng, 12), 8),
-        (_random_sentences(rng, 30), 100),
+        (_random_sentences(rng, 30), 100),                               # more room than words
         (_random_sentences(rng, 20), 5),
     ]
 
 
+def _counts(sentences, split=None) -> Counter:
+    standardize = _ref("standardize")
+    return Counter(word for sentence in sentences for word in (split(sentence) if split else standardize(sentence)))
+
+
 def _vocab_mistakes(sentences, max_tokens):
-    """(what a mistake gives, hint) for the common vocabulary mistakes."""
-    counts = Counter(w for s in sentences for w in standardize(s))
+    """(what a mistake gives, hint) for the common vocabulary mistakes, on one case."""
+    import re
+    import string
+
+    counts = _counts(sentences)
     by_count = sorted(counts, key=lambda w: (-counts[w], w))
-    raw = Counter(w for s in sentences for w in str(s).split())
-    raw_words = sorted(raw, key=lambda w: (-raw[w], w))
+    keep = max(max_tokens - 2, 0)
+    punctuation = "[" + re.escape(string.punctuation) + "]"
+    first_seen = [w for w, _ in counts.most_common()]
+    yield [PAD, OOV] + first_seen[:keep], ("words with equal counts go in alphabetical order: Counter.most_common() keeps them in the "
+                                           "order they first appear; sort with key=lambda w: (-count[w], w).")
+    keras_order = sorted(sorted(counts, reverse=True), key=lambda w: -counts[w])   # ties in reverse order, as TextVectorization
+    yield [PAD, OOV] + keras_order[:keep], ("words with equal counts go in alphabetical order (TextVectorization puts them in "
+                                            "reverse order).")
     yield by_count[:max_tokens], "start the list with the padding token '' and the out-of-vocabulary token '[UNK]'."
     yield [PAD, OOV] + by_count[:max_tokens], "max_tokens counts the two special tokens: keep max_tokens - 2 words."
-    yield [PAD, OOV] + raw_words[: max_tokens - 2], "standardize first: lower-case and delete punctuation before splitting."
-    yield [PAD, OOV] + sorted(counts)[: max_tokens - 2], "order the words by count, most frequent first (ties alphabetically)."
+    for split, hint in [
+        (lambda s: str(s).split(), "standardize first: lower-case and delete punctuation before splitting."),
+        (lambda s: str(s).lower().split(), "delete the punctuation characters (string.punctuation) too, before splitting."),
+        (lambda s: re.sub(punctuation, "", str(s)).split(), "lower-case the sentences too: 'The' and 'the' are one word."),
+        (lambda s: re.sub(punctuation, "", str(s).lower()).split(" "),
+         "split on any run of whitespace with .split() (no argument): .split(' ') makes empty words where two spaces meet."),
+        (lambda s: re.sub(punctuation, " ", str(s).lower()).split(),
+         "delete punctuation, do not replace it by a space: \"it's\" becomes \"its\", one word."),
+    ]:
+        raw = _counts(sentences, split)
+        yield [PAD, OOV] + sorted(raw, key=lambda w: (-raw[w], w))[:keep], hint
+    yield [PAD, OOV] + sorted(counts)[:keep], "order the words by count, most frequent first (ties alphabetically)."
+    yield [PAD, OOV] + sorted(counts, key=lambda w: (counts[w], w))[:keep], "most frequent first: sort by minus the count."
 
 
 @dataclass
-class VocabularyExercise(Exercise):
-    """The learner's function returns a list of words; compare it with the reference list."""
+class VocabularyExercise(FunctionExercise):
+    """The learner's function returns a list of words; compared entry by entry with the reference's list."""
 
-    cases: Callable[[np.random.Generator], list[tuple]] = field(default=lambda rng: [()])
-    reference: Callable[..., list[str]] = field(default=lambda *args: [])
+    def collect(self, value: Any) -> Any:
+        if isinstance(value, list) and all(isinstance(w, str) for w in value):
+            return {"value": [str(w) for w in value], "type": {"kind": "word list"}}
+        described = describe_type(value)
+        if isinstance(value, (list, tuple, np.ndarray)) and len(value) and all(isinstance(w, str) for w in value):
+            return {"value": [str(w) for w in value], "type": described}
+        return {"value": one_line(repr(value), 120), "type": described}
 
-    def make_inputs(self, rng):
-        return self.cases(rng)
-
-    def run(self, answer, inputs):
-        if not callable(answer):
-            return self.not_a_function(answer, inputs)
-        outcomes = []
-        for args in inputs:
-            outcome = call_safely(answer, *copy.deepcopy(args))
-            if outcome.ok:
-                value = outcome.value
-                if isinstance(value, (list, tuple, np.ndarray)) and all(isinstance(w, (str, np.str_)) for w in value):
-                    outcome.value = [str(w) for w in value]
-                else:
-                    outcome.value = describe_value(value)
-            outcomes.append(outcome)
-        return outcomes
+    def _case_name(self, i, args):
+        return f"case {i + 1} ({len(args[0])} sentences, max_tokens={args[1]})"
 
     def judge(self, inputs, outcomes):
         if len(outcomes) != len(inputs):
             return self.result(False, "no result came back for some test cases.", ERROR)
         for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
-            where = f" on case {i + 1} ({len(args[0])} sentences, max_tokens={args[1]})"
+            case = self._case_name(i, args)
             if not outcome.ok:
-                return self.error_result(outcome, where)
-            if isinstance(outcome.value, str):
-                return self.result(False, f"return a list of words (str); got {outcome.value}{where}.")
-            expected, got = self.reference(*args), outcome.value
+                return self.error_result(outcome, f" on {case}")
+            expected, got, described = self.expected(*args), outcome.value["value"], outcome.value["type"]
+            if not WORD_LIST.accepts(described):
+                right = " (the words are right: return list(result))" if got == expected else ""
+                return self.result(False, f"{case}: return a list of strings; got {type_phrase(described)}{right}.")
             if got == expected:
                 continue
             hint = next((h for wrong, h in _vocab_mistakes(*args) if got == wrong), "")
@@ -355,17 +376,15 @@ class VocabularyExercise(Exercise):
             else:
                 k = next(j for j, (a, b) in enumerate(zip(expected, got)) if a != b)
                 problem = f"entry {k} is {got[k]!r}; expected {expected[k]!r}"
-            return self.result(False, f"case {i + 1} ({len(args[0])} sentences, max_tokens={args[1]}): {problem}." + (f" Hint: {hint}" if hint else ""))
+            return self.result(False, f"{case}: {problem}." + (f" Hint: {hint}" if hint else ""))
         return self.result(True, f"correct on all {len(inputs)} random test cases.")
 
 
 build_vocabulary = VocabularyExercise(
-    chapter=CHAPTER,
-    name="build_vocabulary",
-    target="build_vocabulary",
-    description="standardize, split and count words; return ['', '[UNK]'] + the most frequent words",
-    cases=_vocabulary_cases,
-    reference=build_vocabulary_reference,
+    CHAPTER, "build_vocabulary", "build_vocabulary", points=2,
+    description="standardize, split and count words; return ['', '[UNK]'] + the most frequent words (ties alphabetical)",
+    forbidden=(REFERENCES, "course.models:build_text_vectorizer"), cases=_vocabulary_cases,
+    reference=f"{REFERENCES}:build_vocabulary", arg_names=("sentences", "max_tokens"), read_only=("sentences",),
 )
 
 
@@ -373,26 +392,7 @@ build_vocabulary = VocabularyExercise(
 # 5. Padding and truncation
 # --------------------------------------------------------------------------
 
-
-def pad_and_truncate_reference(sequences, length, padding="post", truncating="post", value=0):
-    """Make every sequence exactly ``length`` long; return an int64 array (n, length).
-
-    Longer sequences lose tokens: ``truncating="post"`` keeps the first
-    ``length`` tokens, ``"pre"`` keeps the last ``length``. Shorter ones get
-    ``value`` added: after the tokens for ``padding="post"``, before them for
-    ``"pre"``. (The rules of ``keras.utils.pad_sequences``.)
-    """
-    out = np.full((len(sequences), length), value, dtype=np.int64)
-    for row, seq in enumerate(sequences):
-        seq = list(seq)
-        kept = seq[:length] if truncating == "post" else seq[max(len(seq) - length, 0):]
-        if not kept:
-            continue
-        if padding == "post":
-            out[row, : len(kept)] = kept
-        else:
-            out[row, length - len(kept):] = kept
-    return out
+PAD_DEFAULTS = ("post", "post", 0)   # padding, truncating, value
 
 
 def _pad_cases(rng):
@@ -401,40 +401,53 @@ def _pad_cases(rng):
         for truncating in ("post", "pre"):
             length = int(rng.integers(3, 7))
             seqs = [list(map(int, rng.integers(2, 50, size=int(k)))) for k in rng.integers(0, 10, size=5)]
-            seqs.append(list(range(2, 2 + length)))  # exactly the right length
-            seqs.append(list(range(2, 2 + length + 3)))  # too long
+            seqs.append(list(range(2, 2 + length)))          # exactly the right length
+            seqs.append(list(range(2, 2 + length + 3)))      # too long
+            seqs.append([7, 8])                              # shorter than the length
             cases.append((seqs, length, padding, truncating, 0))
-    cases.append(([[5, 6], [7, 8, 9, 10, 11]], 4, "pre", "post", -1))  # a padding value other than 0
-    cases.append(([[], [3]], 2, "post", "post", 0))  # an empty sequence
+    cases.append(([[5, 6], [7, 8, 9, 10, 11]], 4, "pre", "post", -1))    # a padding value other than 0
+    cases.append(([[], [3]], 2, "post", "post", 0))                      # an empty sequence
+    cases.append(([[1, 2, 3, 4, 5, 6, 7], [9]], 3))                      # the defaults
+    cases.append(([[4, 5, 6, 7, 8], [1, 2]], 4, "pre"))                  # padding given, truncating and value by default
     return cases
 
 
 def _describe_pad_case(args) -> str:
-    seqs, length, padding, truncating, value = args
-    return f"the case length={length}, padding={padding!r}, truncating={truncating!r}, value={value}"
+    seqs, length, padding, truncating, value = tuple(args) + PAD_DEFAULTS[len(args) - 2:]
+    given = "" if len(args) == 5 else ", defaults for the rest"
+    return f"{len(seqs)} sequences, length={length}, padding={padding!r}, truncating={truncating!r}, value={value}{given}"
 
 
-def _swap(side: str) -> str:
-    return "pre" if side == "post" else "post"
+def _pad_mistake(kind):
+    def wrong(sequences, length, padding="post", truncating="post", value=0):
+        pad = _ref("pad_and_truncate")
+        swap = {"post": "pre", "pre": "post"}
+        if kind == "truncating swapped":
+            return pad(sequences, length, padding, swap[truncating], value)
+        if kind == "padding swapped":
+            return pad(sequences, length, swap[padding], truncating, value)
+        if kind == "value ignored":
+            return pad(sequences, length, padding, truncating, 0)
+        if kind == "negative start":
+            kept = [s[len(s) - length:] if truncating == "pre" else s[:length] for s in sequences]
+            return pad(kept, length, padding, truncating, value)
+        raise ValueError(kind)
+    return wrong
 
 
 pad_and_truncate = HintedFunctionExercise(
-    chapter=CHAPTER,
-    name="pad_and_truncate",
-    target="pad_and_truncate",
-    description="pad or cut every integer sequence to the same length, on the side asked for",
-    cases=_pad_cases,
-    reference=pad_and_truncate_reference,
-    rtol=0.0,
-    atol=0.0,
-    describe_case=_describe_pad_case,
+    CHAPTER, "pad_and_truncate", "pad_and_truncate", points=2,
+    description="pad or cut every integer sequence to the same length, on the side asked for; a NumPy integer array",
+    forbidden=(REFERENCES,), cases=_pad_cases, reference=f"{REFERENCES}:pad_and_truncate", rtol=0.0, atol=0.0,
+    describe_case=_describe_pad_case, returns=INT_ARRAY,
+    arg_names=("sequences", "length", "padding", "truncating", "value"), read_only=("sequences",),
     mistakes=[
-        (lambda s, n, p, t, v: pad_and_truncate_reference(s, n, p, _swap(t), v),
+        (_pad_mistake("truncating swapped"),
          "truncating='post' drops tokens at the end (keeps the first `length`), 'pre' drops them at the start."),
-        (lambda s, n, p, t, v: pad_and_truncate_reference(s, n, _swap(p), t, v),
-         "padding='post' adds the padding value after the tokens, 'pre' before them."),
-        (lambda s, n, p, t, v: pad_and_truncate_reference(s, n, p, t, 0),
-         "fill with the `value` argument, not always 0."),
+        (_pad_mistake("padding swapped"), "padding='post' adds the padding value after the tokens, 'pre' before them."),
+        (_pad_mistake("value ignored"), "fill with the `value` argument, not always 0."),
+        (_pad_mistake("negative start"),
+         "a sequence shorter than `length` is kept whole: seq[len(seq) - length:] has a negative start there and keeps only its last tokens."),
     ],
 )
 
@@ -444,48 +457,45 @@ pad_and_truncate = HintedFunctionExercise(
 # --------------------------------------------------------------------------
 
 
-def vectorize_reference(sentences, vocabulary, length):
-    """What ``TextVectorization(vocabulary=vocabulary, output_sequence_length=length)`` returns."""
-    index = {word: i for i, word in enumerate(vocabulary)}
-    ids = [[index.get(w, 1) for w in standardize(s)] for s in sentences]
-    return pad_and_truncate_reference(ids, length, "post", "post", 0)
-
-
 def _vectorize_cases(rng):
     cases = []
+    build = _ref("build_vocabulary")
     for n_sent, max_tokens, length in [(3, 6, 5), (6, 12, 4), (5, 30, 10), (4, 8, 3)]:
         sentences = _random_sentences(rng, n_sent)
-        vocabulary = build_vocabulary_reference(_random_sentences(rng, 15), max_tokens)
+        vocabulary = build(_random_sentences(rng, 15), max_tokens)
         cases.append((sentences, vocabulary, length))
-    cases.append((["Witty, and CHARMING!", "a masterpiece"], [PAD, OOV, "witty", "charming", "and"], 4))
+    cases.append((["Witty, and CHARMING!", "a masterpiece", ""], [PAD, OOV, "witty", "charming", "and"], 4))
     return cases
 
 
-def _vectorize_unk_zero(sentences, vocabulary, length):
-    index = {word: i for i, word in enumerate(vocabulary)}
-    return pad_and_truncate_reference([[index.get(w, 0) for w in standardize(s)] for s in sentences], length)
-
-
-def _vectorize_raw_split(sentences, vocabulary, length):
-    index = {word: i for i, word in enumerate(vocabulary)}
-    return pad_and_truncate_reference([[index.get(w, 1) for w in str(s).split()] for s in sentences], length)
+def _vectorize_mistake(kind):
+    def wrong(sentences, vocabulary, length):
+        standardize, pad = _ref("standardize"), _ref("pad_and_truncate")
+        index = {word: i for i, word in enumerate(vocabulary)}
+        split = (lambda s: str(s).split()) if kind == "raw split" else standardize
+        unknown = 0 if kind == "unknown is 0" else 1
+        ids = [[index.get(w, unknown) for w in split(s)] for s in sentences]
+        if kind == "unknown dropped":
+            ids = [[index[w] for w in standardize(s) if w in index] for s in sentences]
+        if kind == "off by one":
+            ids = [[index[w] + 1 if w in index else 1 for w in standardize(s)] for s in sentences]
+        side = "pre" if kind == "pre" else "post"
+        return pad(ids, length, side, side, 0)
+    return wrong
 
 
 vectorize = HintedFunctionExercise(
-    chapter=CHAPTER,
-    name="vectorize",
-    target="vectorize",
-    description="turn sentences into word ids with a given vocabulary, padded/truncated at the end",
-    cases=_vectorize_cases,
-    reference=vectorize_reference,
-    rtol=0.0,
-    atol=0.0,
-    describe_case=lambda args: f"the case with {len(args[0])} sentences, a vocabulary of {len(args[1])}, length={args[2]}",
+    CHAPTER, "vectorize", "vectorize", points=1,
+    description="turn sentences into word ids with a given vocabulary, padded/truncated at the end; a NumPy integer array",
+    forbidden=(REFERENCES, "course.models:build_text_vectorizer"), cases=_vectorize_cases, reference=f"{REFERENCES}:vectorize",
+    rtol=0.0, atol=0.0, returns=INT_ARRAY, arg_names=("sentences", "vocabulary", "length"), read_only=("sentences", "vocabulary"),
+    describe_case=lambda args: f"{len(args[0])} sentences, a vocabulary of {len(args[1])}, length={args[2]}",
     mistakes=[
-        (_vectorize_unk_zero, "a word that is not in the vocabulary gets id 1 ('[UNK]'); id 0 means padding."),
-        (_vectorize_raw_split, "standardize each sentence (lower-case, delete punctuation) before looking words up."),
-        (lambda s, v, n: pad_and_truncate_reference([[{w: i for i, w in enumerate(v)}.get(w, 1) for w in standardize(x)] for x in s], n, "pre", "pre"),
-         "pad and truncate at the end (padding='post', truncating='post'), as TextVectorization does."),
+        (_vectorize_mistake("unknown is 0"), "a word that is not in the vocabulary gets id 1 ('[UNK]'); id 0 means padding."),
+        (_vectorize_mistake("unknown dropped"), "a word that is not in the vocabulary stays, as id 1 ('[UNK]'): do not drop it."),
+        (_vectorize_mistake("raw split"), "standardize each sentence (lower-case, delete punctuation) before looking words up."),
+        (_vectorize_mistake("off by one"), "a word's id is its position in `vocabulary`, counting from 0 ('' is id 0, '[UNK]' id 1)."),
+        (_vectorize_mistake("pre"), "pad and truncate at the end (padding='post', truncating='post'), as TextVectorization does."),
     ],
 )
 
@@ -494,113 +504,117 @@ vectorize = HintedFunctionExercise(
 # 7. An LSTM sentiment classifier that reaches the target
 # --------------------------------------------------------------------------
 
-#: Test accuracy the learner's LSTM must reach: full mode (8,530 training
-#: sentences, up to 6 epochs) and CI mode (2,000 sentences, 3 epochs). Measured
-#: in CI mode: the notebook's reference scored 0.654-0.668 over three runs, a
-#: model that does not learn (SGD, learning rate 1e-5) 0.515, chance is ~0.5.
-LSTM_TARGET_FULL = 0.74
-LSTM_TARGET_CI = 0.58
-#: Training sentences and epochs of the checker's CI-sized run.
-CI_TRAIN_SENTENCES, CI_EPOCHS = 2000, 3
+#: The full-size run the chapter talks about, and the accuracy a good answer reaches after it.
+LSTM_FULL = {"epochs": 6, "train_examples": 8_530, "batch_size": 32, "patience": 1, "target": 0.74}
+#: The one budget lstm_classifier is judged on, in the notebook and in `course grade`, in every run size: 2 epochs on
+#: the 8,530 training sentences (batch 32), at least 70% on the 1,066 test sentences. Calibrated against the chapter's
+#: target, 74% after full training (up to 6 epochs on the same sentences, batch 32, the epoch with the best validation
+#: loss kept), with `python -m course.references.ch03_calibration --out calibration.json --subsets 4000,8530 --epochs 3`
+#: (then the last three candidates with `--subsets 8530 --only ...`) on a 2-core CPU shared with other jobs,
+#: TensorFlow 2.21, Keras 3.15, 2026-12-04. Test accuracy after full training (seed 0) | after the budget: seed 0 (the
+#: checker's), and min..max over seeds 0-2:
+#:   emb16 lstm8 drop0.5 adam1e-3                 0.7749 | 0.7523  0.7523..0.7627
+#:   emb128 lstm64 no dropout adam1e-3            0.7655 | 0.7777  0.7448..0.7777
+#:   emb64 lstm32 no mask adam1e-3                0.7655 | 0.7467  0.5629..0.7467   meets 74%, learns slowly: passes with seed 0 only
+#:   emb64 bilstm32 drop0.5 adam1e-3              0.7589 | 0.7589  0.7589..0.7702
+#:   emb64 lstm32 drop0.5 adam3e-4                0.7580 | 0.7402  0.7289..0.7402
+#:   emb64 lstm32 drop0.5 adam1e-3 (reference)    0.7561 | 0.7561  0.7561..0.7711   (RNN(LSTMCell(32)): the same numbers)
+#:   emb64 lstm32 drop0.5 rmsprop1e-3             0.7552 | 0.7411  0.7326..0.7411
+#:   emb64 lstm32 avgpool drop0.5 adam1e-3        0.7542 | 0.7542  0.7542..0.7570
+#:   emb8 lstm4 no dropout adam1e-3               0.7542 | 0.7542  0.7542..0.7711
+#:   emb64 lstm32 drop0.5 adam1e-4                0.7514 | 0.6201  0.6191..0.6463   meets 74%, learns slowly: fails the budget
+#:   emb64 lstm32 drop0.5 sgd0.1                  0.6023 | 0.5235  0.4859..0.5235
+#:   emb64 lstm32 drop0.5 adam1e-5                0.5197 | 0.4916  0.4916..0.5300
+#:   emb64 lstm32 drop0.5 adam1e-1                0.5150 | 0.5150  0.5047..0.5253
+#:   emb64 lstm32 drop0.5 sgd0.01                 0.4944 | 0.4869  0.4859..0.5066
+#: So 0.70 passes, with every seed, every model that meets 74% and learns at Adam's or RMSprop's default pace (lowest:
+#: 0.7289), and fails, with every seed, every model that misses it (highest: 0.5300): 40 of the 45 (model, seed)
+#: verdicts agree with the 74% line, and the 5 that do not are slow learners that reach 74% only after 3-6 epochs
+#: (Adam at 1e-4; no mask over the padding, which takes an epoch or two to start learning). Every model tried, however
+#: small, met 74% if it learned at all: only the optimizer settings put a model under it. Other budgets measured by
+#: the same command: 3 epochs on 8,530 sentences agree on 42 of 45 (no mask passes with every seed, Adam at 1e-4 still
+#: fails, at most 0.6979) at 1.5 times the cost, so 2 epochs were kept to keep CI and grading fast; 1-3 epochs on
+#: the first 4,000 sentences spread wider over seeds (the reference: 0.7308..0.7364 after 2 epochs).
+#: The cost: two epochs of 267 steps, 15-40 s on a 2-core CPU depending on its load.
+LSTM_BUDGET = TrainingBudget(epochs=2, train_examples=8_530, batch_size=32, test_examples=1_066, min_score=0.70,
+                             examples="sentences")
 
 
-@lru_cache(maxsize=2)
-def _sentiment_data(n_train: int | None) -> dict[str, np.ndarray]:
-    """The chapter's split as word ids (vocabulary learned from the training sentences)."""
+@lru_cache(maxsize=1)
+def sentiment_data() -> dict[str, np.ndarray]:
+    """The chapter's split as word ids, the vocabulary learned from all 8,530 training sentences (every run size)."""
     from course.data import load_movie_reviews
     from course.models import build_text_vectorizer
 
-    (x, y), (x_val, y_val), (x_test, y_test) = load_movie_reviews(n_train=n_train)
+    (x, y), (x_val, y_val), (x_test, y_test) = load_movie_reviews()
     vectorizer = build_text_vectorizer(x, VOCAB_SIZE, SEQUENCE_LENGTH)
     ids = lambda texts: np.asarray(vectorizer(texts), dtype=np.int32)  # noqa: E731
     return {"x": ids(x), "y": y, "x_val": ids(x_val), "y_val": y_val, "x_test": ids(x_test), "y_test": y_test}
 
 
-def sentiment_data() -> dict[str, np.ndarray]:
-    """Word ids and labels the LSTM checker trains and scores on (CI-sized under COURSE_MODE=ci)."""
-    return _sentiment_data(sized(full=None, ci=CI_TRAIN_SENTENCES))
-
-
-def train_sentiment_model(model) -> None:
-    """Train the learner's compiled model: up to 6 epochs (3 in CI), batch 32, best validation loss kept."""
-    import keras
-
-    from course.training import set_seed
-
+def lstm_probe(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """32 test sentences as word ids (32, 40), and their labels: the batch the model is probed on."""
     data = sentiment_data()
-    set_seed(0)
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)
-    model.fit(
-        data["x"], data["y"], epochs=sized(full=6, ci=CI_EPOCHS), batch_size=32,
-        validation_data=(data["x_val"], data["y_val"]), callbacks=[stop], verbose=0,
-    )
+    pick = rng.choice(len(data["x_test"]), size=32, replace=False)
+    return data["x_test"][pick], data["y_test"][pick]
 
 
-def sentiment_test_accuracy(model) -> float:
-    """Share of test sentences whose predicted probability falls on the right side of 0.5."""
+def lstm_train(model) -> None:
+    """Train the learner's compiled model on the budget: the first training sentences as word ids."""
     data = sentiment_data()
-    p = np.asarray(model.predict(data["x_test"], batch_size=256, verbose=0), dtype=np.float64).reshape(-1)
-    return float(np.mean((p > 0.5) == (data["y_test"] == 1)))
+    n = LSTM_BUDGET.train_examples
+    model.fit(data["x"][:n], data["y"][:n], epochs=LSTM_BUDGET.epochs, batch_size=LSTM_BUDGET.batch_size, verbose=0)
 
 
-def _has_lstm(layer) -> bool:
-    import keras
-
-    if isinstance(layer, keras.layers.LSTM):
-        return True
-    if isinstance(layer, keras.layers.Bidirectional):
-        return isinstance(layer.forward_layer, keras.layers.LSTM)
-    return any(_has_lstm(sub) for sub in getattr(layer, "layers", []) or [])
+def lstm_test_inputs() -> np.ndarray:
+    """The test sentences' word ids the trained model predicts."""
+    return sentiment_data()["x_test"][: LSTM_BUDGET.test_examples]
 
 
-def lstm_classifier_reference(vocab_size, sequence_length):
-    """The notebook's solution: Embedding 64 (masking 0) -> Dropout 0.5 -> LSTM 32 -> Dropout 0.5 -> sigmoid."""
-    import keras
-
-    inputs = keras.Input(shape=(sequence_length,), dtype="int32")
-    h = keras.layers.Embedding(vocab_size, 64, mask_zero=True)(inputs)
-    h = keras.layers.Dropout(0.5)(h)
-    h = keras.layers.LSTM(32)(h)
-    h = keras.layers.Dropout(0.5)(h)
-    outputs = keras.layers.Dense(1, activation="sigmoid")(h)
-    model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
-    return model
+def lstm_score(predictions: np.ndarray) -> float:
+    """Share of test sentences whose predicted probability falls on the right side of 0.5 (computed here)."""
+    y_test = sentiment_data()["y_test"][: LSTM_BUDGET.test_examples]
+    p = np.asarray(predictions, dtype=np.float64)
+    if p.shape != (len(y_test), 1):
+        raise ValueError(f"expected predictions of shape {(len(y_test), 1)}, got {p.shape}")
+    return float(np.mean((p[:, 0] > 0.5) == (y_test == 1)))
 
 
 @dataclass
 class LSTMClassifierExercise(ModelExercise):
-    """The ModelExercise of this chapter: the model must contain an LSTM layer, and CI's target is explained."""
+    """The model exercise of this chapter: one hint more, for two softmax outputs where one sigmoid is asked for."""
 
-    def structure_problem(self, model: Any) -> str | None:
-        problem = super().structure_problem(model)
-        if problem:
-            return problem
-        if not _has_lstm(model):
-            return "the model has no keras.layers.LSTM layer (plain or inside Bidirectional); this exercise asks for an LSTM"
-        return None
-
-    def judge(self, inputs, outcomes):
-        result = super().judge(inputs, outcomes)
-        if result.passed and sized(full=False, ci=True):
-            result.message += (f" (CI-sized run: {CI_TRAIN_SENTENCES:,} training sentences and {CI_EPOCHS} epochs only show"
-                               f" that the model learns; the full run asks for {LSTM_TARGET_FULL:.2f}.)")
-        return result
+    def structure_verdict(self, case, value):
+        problem = super().structure_verdict(case, value)
+        if problem and np.shape(value.get("outputs"))[1:] == (2,):
+            problem = problem.rstrip(".") + (". Hint: this exercise asks for one sigmoid unit, Dense(1, activation='sigmoid'), the probability that "
+                        "the sentence is positive, with loss='binary_crossentropy'.")
+        return problem
 
 
 lstm_classifier = LSTMClassifierExercise(
-    chapter=CHAPTER,
-    name="lstm_classifier",
-    target="build_lstm_classifier",
+    CHAPTER, "lstm_classifier", "build_lstm_classifier", points=3,
     description="build and compile an LSTM sentiment classifier that reaches the target test accuracy",
-    build_args=(VOCAB_SIZE, SEQUENCE_LENGTH),
-    train=train_sentiment_model,
-    evaluate=sentiment_test_accuracy,
-    min_score=lambda: sized(full=LSTM_TARGET_FULL, ci=LSTM_TARGET_CI),
-    output_shape=(1,),
-    output_activation="sigmoid",
-    max_params=3_000_000,
+    forbidden=(REFERENCES, "course.models:build_rnn_classifier", "course.models:build_seed_rnn", "course.recipes:course_rnn",
+               "course.recipes:seed_rnn"),
+    build_args=(VOCAB_SIZE, SEQUENCE_LENGTH), probe=lstm_probe, output_shape=(1,), output="probability",
+    loss="binary_crossentropy", max_params=3_000_000,
+    requires=requires_layer("LSTM", "LSTMCell", what="LSTM (keras.layers.LSTM, or keras.layers.RNN(keras.layers.LSTMCell(...)), "
+                            "alone or inside Bidirectional)"),
+    train=lstm_train, test_inputs=lstm_test_inputs, score=lstm_score, budget=LSTM_BUDGET, score_name="test accuracy",
+    reference=f"{REFERENCES}:build_lstm_classifier",
 )
 
 
 EXERCISES = [rnn_step, rnn_forward, lstm_step, build_vocabulary, pad_and_truncate, vectorize, lstm_classifier]
+
+
+def yours_or_reference(name: str, answer: Any) -> Callable:
+    """Return the learner's function if it passes its check, else the course's reference (and say which).
+
+    The notebook's story (comparing the vocabulary with TextVectorization's)
+    uses it so that it runs on the learner's own code once it is right, and
+    still runs before that.
+    """
+    exercise = {e.name: e for e in EXERCISES}[name]
+    return core.yours_or_reference(exercise, answer)
