@@ -4,6 +4,7 @@ Stubs, crashes and the reference contract: test_checks_every_chapter.py. Answers
 in many idioms, right and wrong: tests/corpus/ch04_gan.py through test_corpus.py.
 """
 
+import functools
 import itertools
 
 import numpy as np
@@ -294,3 +295,62 @@ def test_yours_or_reference_falls_back_on_the_reference_for_a_stub(capsys):
 
     assert check.yours_or_reference("slerp", stub) is ref.slerp
     assert "stands in" in capsys.readouterr().out
+
+
+# --- the corpus's training steps, confirmed without the checker ------------------------------------------
+
+
+def _corpus_steps():
+    from corpus import all_cases
+
+    return [case for case in all_cases() if case.chapter == "04_gan" and case.exercise == "gan_train_step"]
+
+
+def _run_step(step, weights, seed):
+    """Fresh tiny players with the given weights, Adam 2e-3 for the discriminator and 5e-4 for the generator, one step."""
+    import keras
+
+    from course.models import build_discriminator, build_generator
+
+    generator, discriminator = build_generator(8, filters=(8, 4)), build_discriminator(filters=(4, 8), dropout=0.0)
+    generator.set_weights(weights[0])
+    discriminator.set_weights(weights[1])
+    rng = np.random.default_rng(0)
+    real, noise = rng.uniform(-1, 1, (8, 28, 28, 1)).astype("float32"), rng.standard_normal((8, 8)).astype("float32")
+    keras.utils.set_random_seed(seed)
+    returned = step(generator, discriminator, keras.optimizers.Adam(5e-4, beta_1=0.5), keras.optimizers.Adam(2e-3, beta_1=0.5), real, noise)
+    return returned, [np.asarray(w) for w in generator.trainable_weights + discriminator.trainable_weights]
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_step():
+    """The players' initial weights, and what the reference step returns and leaves (computed once)."""
+    import keras
+
+    from course.models import build_discriminator, build_generator
+
+    keras.utils.set_random_seed(3)
+    weights = (build_generator(8, filters=(8, 4)).get_weights(), build_discriminator(filters=(4, 8), dropout=0.0).get_weights())
+    return weights, *_run_step(ref.gan_train_step, weights, seed=1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in _corpus_steps()])
+def test_the_training_step_label_agrees_with_the_reference_step(case):
+    weights, (d_loss, g_loss), expected = _reference_step()
+    returned, got = _run_step(case.answer, weights, seed=1)
+    again = _run_step(case.answer, weights, seed=2)[1]
+    try:
+        numbers = [float(np.asarray(v)) for v in returned]
+        pair = len(numbers) == 2
+    except TypeError:
+        pair = False
+    same_weights = all(np.allclose(a, b, atol=1e-4) for a, b in zip(got, expected))
+    repeatable = all(np.allclose(a, b) for a, b in zip(got, again))
+    same = pair and np.allclose(numbers, [d_loss, g_loss], rtol=1e-3) and same_weights and repeatable
+    if case.correct or case.why == "reference":
+        assert same, f"{case.id}: differs from the reference step (pair {pair}, weights {same_weights}, repeatable {repeatable})"
+    elif case.why == "type":
+        assert not pair, f"{case.id} is labelled wrong for its type, but it returns a pair of numbers"
+    else:
+        assert not same, f"{case.id} is labelled wrong, but it does what the reference step does"

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 #: Chapter id -> corpus module (under tests/corpus).
-CHAPTERS = {"01_mlp": "corpus.ch01_mlp"}
+CHAPTERS = {"01_mlp": "corpus.ch01_mlp", "04_gan": "corpus.ch04_gan", "05_transformer": "corpus.ch05_transformer"}
 
 #: What makes a wrong answer wrong.
-WHY = ("values", "type", "in place", "reference", "error", "output", "loss", "accuracy", "not compiled")
+WHY = ("values", "type", "in place", "reference", "error", "output", "loss", "accuracy", "not compiled", "size")
 
 
 @dataclass(frozen=True)

@@ -619,7 +619,7 @@ CASES = [
     _wrong("gan_train_step", "returns (g_loss, d_loss)", _step(return_order="gd"), "values", hint="return (d_loss, g_loss) in this order", slow=True),
     _wrong("gan_train_step", "the saturating generator loss", _step(g_loss=_saturating_g_loss),
            "values", hint="not -mean(softplus(f))", slow=True),
-    _wrong("gan_train_step", "returns one number", step_one_number, "values", hint="(d_loss, g_loss)", slow=True),
+    _wrong("gan_train_step", "returns one number", step_one_number, "type", hint="(d_loss, g_loss)", slow=True),
     _wrong("gan_train_step", "uses course.gan's losses", step_course_losses, "reference", hint="`course.gan.discriminator_loss`", slow=True),
     # sample_quality_scores
     _right("sample_quality_scores", "np.bincount (the notebook's)", quality_bincount),
