@@ -455,6 +455,16 @@ def test_a_head_with_from_logits_on_its_sigmoid_fails_naming_it():
     assert result.status == FAILED and "drop from_logits=True" in result.message
 
 
+@pytest.mark.parametrize("smoothing, recognised", [(0.1, True), (0.3, True), (0.0, False)])
+def test_binary_cross_entropy_with_label_smoothing_is_recognised_on_the_probes(smoothing, recognised):
+    import keras
+
+    case = check.build_classifier_head.make_inputs(np.random.default_rng(SEED))[0]
+    loss = keras.losses.BinaryCrossentropy(label_smoothing=smoothing)
+    got = [float(loss(np.asarray(p["y"], "float32")[:, None], p["p"])) for p in case["loss_probes"]]
+    assert check._binary_label_smoothing(case, got) is recognised
+
+
 def test_a_head_over_the_parameter_budget_fails():
     result = check.build_classifier_head.check(_head(hidden=(1000,)), seed=SEED, quiet=True)
     assert result.status == FAILED and "budget" in result.message

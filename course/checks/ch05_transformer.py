@@ -562,7 +562,40 @@ def head_score(predictions: np.ndarray) -> float:
     return float(np.mean((p[:, 0] > 0.5).astype(int) == y))
 
 
-build_classifier_head = ModelExercise(
+def _binary_label_smoothing(case: dict, got: Any) -> bool:
+    """True when ``got`` is binary cross-entropy with one label-smoothing factor in (0, 0.5] on every probe batch.
+
+    Keras smooths binary targets to y (1 - e) + e / 2, so the loss is linear in e: from the plain cross-entropy
+    (e = 0) to the cross-entropy against targets of 1/2 (e = 1). (core's loss check knows this for the sparse
+    categorical loss only.)
+    """
+    if not isinstance(got, list) or len(got) != len(case.get("loss_probes", ())):
+        return False
+    factors = []
+    for probe, value in zip(case["loss_probes"], got):
+        y = np.asarray(probe["y"], np.float64)
+        q = np.clip(np.asarray(probe["p"], np.float64).reshape(-1), 1e-7, 1 - 1e-7)
+        plain = -np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))
+        half = -np.mean(0.5 * np.log(q) + 0.5 * np.log(1 - q))
+        if abs(half - plain) > 1e-3:
+            factors.append((value - plain) / (half - plain))
+    return bool(len(factors) >= 2 and all(0 < f <= 0.5 for f in factors) and max(factors) - min(factors) < 1e-3)
+
+
+@dataclass
+class HeadExercise(ModelExercise):
+    """A ModelExercise for a sigmoid head that also accepts binary cross-entropy with label smoothing."""
+
+    def structure_verdict(self, case: dict, value: dict) -> str | None:
+        problem = super().structure_verdict(case, value)
+        if problem and problem.startswith("the compiled loss is not") and _binary_label_smoothing(case, (value.get("loss") or {}).get("integer")):
+            if self.max_params is not None and value.get("params", 0) > self.max_params:
+                return f"the model has {value['params']:,} parameters; the budget is {self.max_params:,}"
+            return None
+        return problem
+
+
+build_classifier_head = HeadExercise(
     CHAPTER, "build_classifier_head", "build_classifier_head", points=3,
     description="a small compiled Keras head: 384 features in, one sigmoid probability out, < 1% of MiniLM's parameters",
     forbidden=(REFERENCES, "course.models:build_feature_head"),

@@ -473,6 +473,14 @@ def head_subclassed(feature_dim):
     return _compile(Head())
 
 
+def head_label_smoothing(feature_dim):
+    import keras
+
+    model = head_sequential(feature_dim)
+    model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(label_smoothing=0.1), metrics=["accuracy"])
+    return model
+
+
 def head_logistic_regression(feature_dim):
     import keras
 
@@ -723,6 +731,7 @@ CASES = [
     _right("build_classifier_head", "Activation layers, loss object, BinaryAccuracy", head_activation_layer_loss_object, slow=True),
     _right("build_classifier_head", "a subclassed keras.Model with tf.nn.sigmoid", head_subclassed, slow=True),
     _right("build_classifier_head", "logistic regression", head_logistic_regression, slow=True),
+    _right("build_classifier_head", "binary cross-entropy with label smoothing 0.1", head_label_smoothing, slow=True),
     _wrong("build_classifier_head", "mean squared error", head_mse, "loss", hint="mean squared error"),
     _wrong("build_classifier_head", "from_logits=True on a sigmoid output", head_from_logits_on_sigmoid, "loss", hint="drop from_logits=True"),
     _wrong("build_classifier_head", "no sigmoid at the output", head_no_sigmoid, "output", hint="not probabilities"),
