@@ -15,7 +15,7 @@ import pytest
 
 from course.checks import ch05_transformer as check
 from course.checks import chapter_exercises
-from course.checks.core import ERROR, FAILED, NOT_ACCEPTED, PASSED
+from course.checks.core import FAILED, PASSED
 from course.references import ch05_transformer as ref
 
 SEED = 5

@@ -517,7 +517,34 @@ HEAD_FEATURES = 384
 HEAD_MAX_PARAMS = 227_000  # 1% of MiniLM-L6's 22.7 million parameters
 #: Synthetic "sentence features": two overlapping Gaussian clouds in 384-d (see _synthetic_features).
 HEAD_SEPARATION, HEAD_NOISE = 0.6, 0.3
-#: The one budget build_classifier_head is judged on (see course.references.ch05_calibration for the figures).
+#: The one budget build_classifier_head is judged on, in the notebook and in `course grade`, in every run size: 40 epochs
+#: (the chapter's recipe has 40) on 2,000 synthetic feature vectors, batch 64 (1,280 steps), at least 85% on 500 held-out
+#: ones. Calibrated against the chapter's head on the real MiniLM features of the polarity set, 79.1% test accuracy after
+#: the chapter's recipe (40 epochs on the 8,530 training sentences, batch 64, best validation epoch kept), with
+#: `python -m course.references.ch05_calibration --features minilm-polarity.npz --out calibration-ch05.json` on a shared
+#: 2-core AMD EPYC CPU, TensorFlow 2.21, Keras 3.15, 2026-12-03. Test accuracy on the real features after the chapter's
+#: recipe (seed 0) | held-out accuracy after the budget, seeds 0, 1, 2:
+#:   dense128 drop0.2 adam1e-3 (reference)  0.7908 | 0.974 0.978 0.974
+#:   dense128 drop0.2 sgd1e-1               0.7871 | 0.978 0.982 0.968
+#:   dense128 drop0.2 adam1e-4              0.7842 | 0.970 0.984 0.980
+#:   logistic regression adam1e-3           0.7824 | 0.972 0.980 0.970
+#:   dense128 drop0.2 adam3e-5              0.7824 | 0.966 0.976 0.964
+#:   dense512 drop0.2 adam1e-3              0.7805 | 0.980 0.980 0.978
+#:   dense8 drop0.2 adam1e-3                0.7795 | 0.978 0.976 0.984
+#:   dense128 drop0.2 sgd1e-2               0.7758 | 0.976 0.968 0.964
+#:   dense2 drop0.5 adam1e-3                0.7749 | 0.972 0.982 0.978
+#:   dense32 drop0.2 adam1e-3               0.7739 | 0.976 0.976 0.980
+#:   dense128-64 drop0.2 adam1e-3           0.7720 | 0.978 0.976 0.976
+#:   dense128 drop0.2 adam1e-5              0.7674 | 0.876 0.866 0.874   between: passes
+#:   dense128 sigmoid drop0.2 sgd1e-2       0.7664 | 0.956 0.950 0.922   between: passes
+#:   dense128 drop0.2 sgd1e-3               0.7289 | 0.688 0.680 0.660
+#:   logistic regression sgd1e-3            0.7176 | 0.688 0.662 0.754
+#: On the real features every head that learns at all lands within 2 points of the chapter's 79%, so the line is drawn
+#: there: 0.85 passes, with every seed, every head at 77% or more (lowest: 0.964) and fails, with every seed, the heads
+#: that clearly miss it, SGD at 1e-3 (72.9% and 71.8%; highest: 0.754); the two heads between 75% and 77% pass. The
+#: shorter budget first tried, 10 epochs on 1,000 vectors (160 steps) and >= 90%, failed slow learners that reach 78%
+#: at full size (Adam 1e-4: 0.870-0.895, Adam 3e-5: 0.62-0.71, SGD 1e-2: 0.70-0.72), hence the chapter's 40 epochs.
+#: The cost: 1,280 steps of a small Dense model, a few seconds on a CPU (longer on a loaded one).
 HEAD_BUDGET = TrainingBudget(epochs=40, train_examples=2000, batch_size=64, test_examples=500, min_score=0.85,
                              examples="feature vectors")
 

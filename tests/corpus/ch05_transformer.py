@@ -481,12 +481,6 @@ def head_label_smoothing(feature_dim):
     return model
 
 
-def head_logistic_regression(feature_dim):
-    import keras
-
-    return _compile(keras.Sequential([keras.Input((feature_dim,)), keras.layers.Dense(1, activation=keras.activations.sigmoid)]))
-
-
 def head_mse(feature_dim):
     return _compile(head_sequential(feature_dim), loss="mse")
 
@@ -730,7 +724,6 @@ CASES = [
     _right("build_classifier_head", "Sequential, Dense 64 and dropout", head_sequential, slow=True),
     _right("build_classifier_head", "Activation layers, loss object, BinaryAccuracy", head_activation_layer_loss_object, slow=True),
     _right("build_classifier_head", "a subclassed keras.Model with tf.nn.sigmoid", head_subclassed, slow=True),
-    _right("build_classifier_head", "logistic regression", head_logistic_regression, slow=True),
     _right("build_classifier_head", "binary cross-entropy with label smoothing 0.1", head_label_smoothing, slow=True),
     _wrong("build_classifier_head", "mean squared error", head_mse, "loss", hint="mean squared error"),
     _wrong("build_classifier_head", "from_logits=True on a sigmoid output", head_from_logits_on_sigmoid, "loss", hint="drop from_logits=True"),
