@@ -39,7 +39,7 @@ import numpy as np
 from course.checks import core
 from course.checks.core import (
     ERROR, FLOAT, FLOAT_ARRAY, INT, NOT_ACCEPTED, Exercise, Guard, HintedFunctionExercise, Outcome,
-    call_answer, describe_type, describe_value, same_values, type_phrase,
+    call_answer, describe_type, describe_value, type_phrase,
 )
 
 CHAPTER = "04_gan"
@@ -452,9 +452,10 @@ class TrainStepExercise(Exercise):
 
     @staticmethod
     def _same(a: dict, b: dict) -> bool:
-        if not (np.isclose(a["d_loss"], b["d_loss"], rtol=1e-5, atol=1e-6) and np.isclose(a["g_loss"], b["g_loss"], rtol=1e-5, atol=1e-6)):
+        # far below what fresh noise changes (a sign flip moves a weight by 2 learning rates), far above round-off
+        if not (np.isclose(a["d_loss"], b["d_loss"], rtol=1e-4, atol=1e-6) and np.isclose(a["g_loss"], b["g_loss"], rtol=1e-4, atol=1e-6)):
             return False
-        return all(np.allclose(x, y, rtol=1e-5, atol=1e-7) for player in ("generator", "discriminator") for x, y in zip(a[player], b[player]))
+        return all(np.allclose(x, y, rtol=1e-4, atol=1e-6) for player in ("generator", "discriminator") for x, y in zip(a[player], b[player]))
 
     @staticmethod
     def _expected(case: dict) -> dict:
