@@ -295,7 +295,7 @@ def _differing(got: list[np.ndarray], expected: list[np.ndarray]) -> tuple[int, 
 
 
 def _step_variant(order: str):
-    """A training step with a known mistake, for hints (trusted side): "simultaneous", "g_first" or "saturating"."""
+    """A training step with a known mistake, for hints (trusted side): "simultaneous", "g_first", "saturating" or "fakes_inference"."""
 
     def step(generator, discriminator, g_optimizer, d_optimizer, real_images, noise):
         import keras
@@ -304,7 +304,7 @@ def _step_variant(order: str):
         ops = keras.ops
 
         def d_step():
-            fake = generator(noise, training=True)
+            fake = generator(noise, training=order != "fakes_inference")
             with tf.GradientTape() as tape:
                 loss = ops.mean(ops.softplus(-discriminator(real_images, training=True))) + ops.mean(ops.softplus(discriminator(fake, training=True)))
             return loss, tape.gradient(loss, discriminator.trainable_weights)
@@ -340,6 +340,8 @@ _STEP_HINTS = {
                     "then compute g_loss in a new GradientTape.",
     "g_first": "take the discriminator step first, then the generator step (the statement's order).",
     "saturating": "the generator's loss is the non-saturating mean(softplus(-f)) (your generator_loss), not -mean(softplus(f)).",
+    "fakes_inference": "make the discriminator's fakes with generator(noise, training=True): in inference mode BatchNormalization "
+                       "uses its moving statistics instead of the batch's.",
 }
 
 
