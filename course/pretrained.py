@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -191,12 +191,14 @@ def mean_pool(sequence_output: Any, padding_mask: Any) -> np.ndarray:
 
 
 def extract_features(encoder: Any, tokenizer: Any, texts: Sequence[str], max_length: int = 64,
-                     batch_size: int = 64, verbose: bool = True) -> np.ndarray:
+                     batch_size: int = 64, verbose: bool = True, pool: Callable[[Any, Any], Any] | None = None) -> np.ndarray:
     """Run the frozen encoder once over ``texts``; return mean-pooled features ``(n, width)``, float32.
 
     Sentences are sorted by length so each batch is padded only to its own
     longest sentence (much faster on a CPU); the rows come back in the
-    original order.
+    original order. ``pool(sequence_output, padding_mask)`` turns each
+    batch's token vectors into sentence vectors (default :func:`mean_pool`;
+    the notebook passes the learner's own, Chapter 5 exercise 6).
 
     Example:
         >>> extract_features(load_encoder(), load_tokenizer(), ["a fine film"]).shape   # doctest: +SKIP
@@ -215,7 +217,7 @@ def extract_features(encoder: Any, tokenizer: Any, texts: Sequence[str], max_len
         rows = order[b * batch_size:(b + 1) * batch_size]
         inputs = encode(tokenizer, [texts[i] for i in rows], max_length)
         out = encoder(inputs, training=False)["sequence_output"]
-        features[rows] = mean_pool(np.asarray(out), inputs["padding_mask"])
+        features[rows] = (pool or mean_pool)(np.asarray(out), inputs["padding_mask"])
         if verbose and (b + 1) % 20 == 0:
             print(f"  {min((b + 1) * batch_size, len(texts))}/{len(texts)} sentences encoded", flush=True)
     return features

@@ -5,31 +5,65 @@ In the notebook::
     from course.checks import ch04_gan as check
     check.discriminator_loss(discriminator_loss)
 
-Function exercises compare with a NumPy reference on fresh random cases and,
-when a wrong answer matches a known mistake (the saturating generator loss,
-smoothing the fake labels too, linear instead of spherical interpolation...),
-they say so. The training-step exercise runs the learner's step on two tiny
-models and compares the losses and the updated weights with the reference
-step's.
+Function exercises compare the learner's code with the references in
+:mod:`course.references.ch04_gan` (imported only when judging) on fresh random
+cases plus the edge cases each statement implies (a kernel smaller than the
+stride, logits of +-150, parallel and opposite noise vectors, a class share of
+exactly ``min_share``), check the type the statement asks for and that the
+arguments are left unchanged, and name a recognised mistake (the saturating
+generator loss, averaging the two halves of the discriminator loss, a sigmoid
+fed to a from-logits loss, linear instead of spherical interpolation...).
+
+``gan_train_step`` runs the learner's step on two tiny models whose players
+get different learning rates, and compares the losses, which weights moved
+and by how much, and the updated weights with one correct step; it also runs
+the step twice on the same arguments, which must give the same result (the
+statement hands the step its noise).
+
+Every exercise refuses an answer that is, wraps or calls anything in
+:mod:`course.references.ch04_gan` or the course's own GAN functions that
+compute the same thing (:mod:`course.gan`'s losses, ``GAN.train_step``,
+``class_quality``, ``slerp``).
+
+:func:`yours_or_reference` lets the notebook's story run on the learner's
+functions once they pass, and on the references until then.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
+from course.checks import core
 from course.checks.core import (
-    HintedFunctionExercise,
-    ERROR, Exercise, FunctionExercise, Outcome, call_safely, compare_arrays, describe_value,
+    ERROR, FLOAT, FLOAT_ARRAY, INT, NOT_ACCEPTED, Exercise, Guard, HintedFunctionExercise, Outcome,
+    call_answer, describe_type, describe_value, type_phrase,
 )
 
 CHAPTER = "04_gan"
+#: Where the references live; every exercise of the chapter forbids the whole module.
+REFERENCES = "course.references.ch04_gan"
+#: The course's GAN losses: the answers of exercises 2-4, and what a training step must not borrow either.
+GAN_LOSSES = ("course.gan:discriminator_loss", "course.gan:generator_loss")
+#: Keras's clipping of probabilities in its cross-entropies.
+KERAS_EPS = 1e-7
 
 
-def _softplus(x: np.ndarray) -> np.ndarray:
+def _ref(name: str) -> Callable:
+    """The reference ``name`` from course.references.ch04_gan, imported now (trusted side only)."""
+    return core.resolve_name(f"{REFERENCES}:{name}")
+
+
+def _softplus(x: Any) -> np.ndarray:
     return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
+
+
+def _sigmoid(x: Any) -> np.ndarray:
+    """The sigmoid in the dtype it is given (float32 overflows where a learner's float32 code does)."""
+    x = np.asarray(x)
+    return 1 / (1 + np.exp(-x))
 
 
 # --------------------------------------------------------------------------
@@ -37,30 +71,32 @@ def _softplus(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-def transposed_conv_output_size_reference(size: int, kernel: int, stride: int, padding: str) -> int:
-    if padding == "same":
-        return size * stride
-    return (size - 1) * stride + kernel
-
-
 def _transposed_cases(rng):
-    cases = [(7, 4, 2, "same"), (14, 4, 2, "same"), (7, 4, 2, "valid"), (1, 3, 1, "valid"), (5, 5, 3, "valid")]
+    cases = [(7, 4, 2, "same"), (14, 4, 2, "same"), (7, 4, 2, "valid"), (1, 3, 1, "valid"), (5, 5, 3, "valid"),
+             (4, 1, 3, "valid"),   # kernel smaller than the stride: Keras gives 12, not (4 - 1) * 3 + 1 = 10
+             (6, 2, 4, "same"), (3, 2, 2, "valid")]
     for _ in range(4):
-        stride = int(rng.integers(1, 4))
-        kernel = int(rng.integers(stride, 7))
+        stride = int(rng.integers(1, 5))
+        kernel = int(rng.integers(1, 7))
         cases.append((int(rng.integers(1, 30)), kernel, stride, str(rng.choice(["same", "valid"]))))
+    cases.append((int(rng.integers(2, 30)), int(rng.integers(1, 3)), int(rng.integers(3, 5)), "valid"))
     return cases
 
 
 transposed_conv_output_size = HintedFunctionExercise(
     CHAPTER, "transposed_conv_output_size", "transposed_conv_output_size", points=1,
-    description="output length of Conv2DTranspose for 'same' and 'valid' padding",
-    cases=_transposed_cases, reference=transposed_conv_output_size_reference, rtol=0, atol=0,
+    description="output length of Conv2DTranspose for 'same' and 'valid' padding, as Keras computes it",
+    forbidden=(REFERENCES,), cases=_transposed_cases, reference=f"{REFERENCES}:transposed_conv_output_size", rtol=0, atol=0,
     describe_case=lambda a: f"case size={a[0]}, kernel={a[1]}, stride={a[2]}, padding={a[3]!r}",
+    returns=INT, arg_names=("size", "kernel", "stride", "padding"),
     mistakes=[
         (lambda n, k, s, p: (n - k) // s + 1 if p == "valid" else -(-n // s),
          "that is the size of an ordinary (downsampling) convolution; a transposed one upsamples."),
-        (lambda n, k, s, p: n * s, "with padding='valid' the kernel overhangs the last input position: (n - 1) * s + k."),
+        (lambda n, k, s, p: n * s, "with padding='valid' the kernel overhangs the last input position: (n - 1) * s + k when k >= s."),
+        (lambda n, k, s, p: n * s if p == "same" else (n - 1) * s + k,
+         "when the kernel is smaller than the stride, Keras still gives every input position a full stride: "
+         "(n - 1) * s + max(k, s) with padding='valid'."),
+        (lambda n, k, s, p: (n - 1) * s + max(k, s), "with padding='same' Keras crops the output to exactly n * s."),
     ],
 )
 
@@ -70,55 +106,61 @@ transposed_conv_output_size = HintedFunctionExercise(
 # --------------------------------------------------------------------------
 
 
-def discriminator_loss_reference(real_logits, fake_logits):
-    return _softplus(-np.asarray(real_logits)).mean() + _softplus(fake_logits).mean()
-
-
-def generator_loss_reference(fake_logits):
-    return _softplus(-np.asarray(fake_logits)).mean()
-
-
-def smoothed_discriminator_loss_reference(real_logits, fake_logits, real_label):
-    r = np.asarray(real_logits, dtype=np.float64)
-    real = real_label * _softplus(-r) + (1 - real_label) * _softplus(r)
-    return real.mean() + _softplus(fake_logits).mean()
-
-
 def _logit_pair_cases(rng):
-    """Discriminator outputs (N, 1); different N for real and fake; one case with huge logits."""
+    """Discriminator outputs (N, 1); different N for real and fake; one case with huge logits; one in float64."""
     cases = []
-    for n_real, n_fake, scale in ((8, 8, 2.0), (16, 5, 3.0), (3, 11, 1.0)):
+    for n_real, n_fake, scale in ((16, 5, 3.0), (8, 8, 2.0), (3, 11, 1.0)):   # unequal sizes first: a mean over both != the half sum
         cases.append((rng.normal(0, scale, (n_real, 1)).astype(np.float32), rng.normal(0, scale, (n_fake, 1)).astype(np.float32)))
     big = np.array([[150.0], [-150.0], [80.0], [-3.0]], dtype=np.float32)
     cases.append((big, -big[::-1].copy()))
+    cases.append((rng.normal(0, 2, (6, 1)), rng.normal(0, 2, (9, 1))))   # float64
     return cases
 
 
 def _describe_logits(args):
-    shapes = ", ".join(str(np.shape(a)) for a in args if isinstance(a, np.ndarray))
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    shapes = ", ".join(str(a.shape) for a in arrays)
     extra = [a for a in args if not isinstance(a, np.ndarray)]
-    big = any(isinstance(a, np.ndarray) and np.abs(a).max() > 50 for a in args)
-    text = f"logits of shapes {shapes}" + (f", real_label={extra[0]}" if extra else "")
+    big = any(np.abs(a).max() > 50 for a in arrays)
+    text = f"logits of shapes {shapes}, {arrays[0].dtype}" + (f", real_label={extra[0]}" if extra else "")
     return f"case ({text}{', with logits of +-150' if big else ''})"
 
 
-def _naive_bce(real, fake):
-    with np.errstate(all="ignore"):
-        sig = lambda x: 1 / (1 + np.exp(-np.asarray(x, np.float64)))  # noqa: E731
-        return -np.mean(np.log(sig(real))) - np.mean(np.log(1 - sig(fake)))
+def _keras_bce_on_logits(logits, label):
+    """What binary cross-entropy without from_logits gives when fed logits: Keras clips them into [eps, 1 - eps]."""
+    p = np.clip(np.asarray(logits), KERAS_EPS, 1 - KERAS_EPS)   # in the logits' own dtype, as Keras computes it
+    return float(-np.mean(label * np.log(p) + (1 - label) * np.log(1 - p)))
 
+
+def _naive_log_sigmoid_loss(real, fake):
+    """-mean log sigmoid(r) - mean log(1 - sigmoid(f)), computed directly: inf as soon as a logit is large."""
+    return -np.mean(np.log(_sigmoid(real))) - np.mean(np.log(1 - _sigmoid(fake)))
+
+
+_OVERFLOW = ("log(sigmoid(x)) gives log(0) = -inf for large |x|: write the loss with softplus "
+             "(-log sigmoid(x) = softplus(-x), -log(1 - sigmoid(x)) = softplus(x)).")
+_SIGMOID_FIRST = ("the arguments are already logits: softplus (or a from_logits=True loss) applies the sigmoid itself, "
+                  "so do not apply a sigmoid first.")
+_NOT_PROBABILITIES = ("real_logits and fake_logits are logits, not probabilities: a cross-entropy on them needs "
+                      "from_logits=True (or write it with softplus).")
 
 discriminator_loss = HintedFunctionExercise(
     CHAPTER, "discriminator_loss", "discriminator_loss", points=1,
     description="binary cross-entropy of the discriminator, from logits",
-    cases=_logit_pair_cases, reference=discriminator_loss_reference, rtol=1e-4, atol=1e-5,
-    describe_case=_describe_logits,
+    forbidden=(REFERENCES, *GAN_LOSSES), cases=_logit_pair_cases, reference=f"{REFERENCES}:discriminator_loss",
+    rtol=1e-4, atol=1e-5, describe_case=_describe_logits,
+    arg_names=("real_logits", "fake_logits"), read_only=("real_logits", "fake_logits"),
     mistakes=[
-        (lambda r, f: _softplus(-np.asarray(r)).mean() + _softplus(-np.asarray(f)).mean(), "fake images have label 0: their term is softplus(+f), not softplus(-f)."),
-        (lambda r, f: np.concatenate([_softplus(-np.asarray(r)).ravel(), _softplus(f).ravel()]).mean(),
+        (lambda r, f: _softplus(-r).mean() + _softplus(-f).mean(), "fake images have label 0: their term is softplus(+f), not softplus(-f)."),
+        (lambda r, f: np.concatenate([_softplus(-r).ravel(), _softplus(f).ravel()]).mean(),
          "take the mean over real and over fake logits separately, then add the two means."),
-        (lambda r, f: (_softplus(-np.asarray(r)).mean() + _softplus(f).mean()) / 2, "add the two means; do not average them."),
-        (lambda r, f: _softplus(r).mean() + _softplus(-np.asarray(f)).mean(), "real and fake labels are swapped: real images have label 1."),
+        (lambda r, f: (_softplus(-r).mean() + _softplus(f).mean()) / 2,
+         "add the two means; do not average them: (real + fake) / 2 is half of L_D."),
+        (lambda r, f: _softplus(r).mean() + _softplus(-f).mean(), "real and fake labels are swapped: real images have label 1."),
+        (lambda r, f: _softplus(-r).sum() + _softplus(f).sum(), "take the mean over each batch, not the sum."),
+        (_naive_log_sigmoid_loss, _OVERFLOW),
+        (lambda r, f: _softplus(-_sigmoid(r)).mean() + _softplus(_sigmoid(f)).mean(), _SIGMOID_FIRST),
+        (lambda r, f: _keras_bce_on_logits(r, 1.0) + _keras_bce_on_logits(f, 0.0), _NOT_PROBABILITIES),
     ],
 )
 
@@ -126,37 +168,47 @@ discriminator_loss = HintedFunctionExercise(
 generator_loss = HintedFunctionExercise(
     CHAPTER, "generator_loss", "generator_loss", points=1,
     description="non-saturating generator loss, from logits",
-    cases=lambda rng: [(f,) for _, f in _logit_pair_cases(rng)], reference=generator_loss_reference, rtol=1e-4, atol=1e-5,
-    describe_case=_describe_logits,
+    forbidden=(REFERENCES, *GAN_LOSSES), cases=lambda rng: [(f,) for _, f in _logit_pair_cases(rng)],
+    reference=f"{REFERENCES}:generator_loss", rtol=1e-4, atol=1e-5, describe_case=_describe_logits,
+    arg_names=("fake_logits",), read_only=("fake_logits",),
     mistakes=[
         (lambda f: -_softplus(f).mean(), "that is the saturating loss mean(log(1 - D(G(z)))); use the non-saturating -mean(log D(G(z))) = mean(softplus(-f))."),
         (lambda f: _softplus(f).mean(), "the generator wants its fakes labelled real (1): softplus(-f), not softplus(f)."),
+        (lambda f: _softplus(-f).sum(), "take the mean over the batch, not the sum."),
+        (lambda f: -np.mean(np.log(_sigmoid(f))), _OVERFLOW),
+        (lambda f: _softplus(-_sigmoid(f)).mean(), _SIGMOID_FIRST),
+        (lambda f: _keras_bce_on_logits(f, 1.0), _NOT_PROBABILITIES.replace("real_logits and fake_logits are", "fake_logits are")),
     ],
 )
 
 
 def _smoothing_cases(rng):
-    return [(r, f, float(label)) for (r, f), label in zip(_logit_pair_cases(rng), (0.9, 0.85, 1.0, 0.9))]
+    return [(r, f, float(label)) for (r, f), label in zip(_logit_pair_cases(rng), (0.9, 0.85, 1.0, 0.9, 0.8))]
+
+
+def _real_term(real_logits, t, cross_term=True):
+    r = np.asarray(real_logits, dtype=np.float64)
+    return (t * _softplus(-r) + ((1 - t) * _softplus(r) if cross_term else 0.0)).mean()
 
 
 smoothed_discriminator_loss = HintedFunctionExercise(
     CHAPTER, "smoothed_discriminator_loss", "smoothed_discriminator_loss", points=1,
     description="discriminator loss with one-sided label smoothing",
-    cases=_smoothing_cases, reference=smoothed_discriminator_loss_reference, rtol=1e-4, atol=1e-5,
-    describe_case=_describe_logits,
+    forbidden=(REFERENCES, *GAN_LOSSES), cases=_smoothing_cases, reference=f"{REFERENCES}:smoothed_discriminator_loss",
+    rtol=1e-4, atol=1e-5, describe_case=_describe_logits,
+    arg_names=("real_logits", "fake_logits", "real_label"), read_only=("real_logits", "fake_logits"),
     mistakes=[
-        (lambda r, f, t: smoothed_discriminator_loss_reference(r, f, 1.0), "real_label is ignored: the real images' target must be real_label, not 1."),
-        (lambda r, f, t: real_label_only(r, t) + (1 - t) * _softplus(-np.asarray(f)).mean() + t * _softplus(f).mean(),
+        (lambda r, f, t: _real_term(r, 1.0) + _softplus(f).mean(), "real_label is ignored: the real images' target must be real_label, not 1."),
+        (lambda r, f, t: _real_term(r, t) + (1 - t) * _softplus(-f).mean() + t * _softplus(f).mean(),
          "smoothing is one-sided: fake images keep the target 0."),
-        (lambda r, f, t: real_label_only(r, t, cross_term=False) + _softplus(f).mean(),
+        (lambda r, f, t: _real_term(r, t, cross_term=False) + _softplus(f).mean(),
          "binary cross-entropy with a soft target t has two terms: t * softplus(-r) + (1 - t) * softplus(r)."),
+        (lambda r, f, t: (_real_term(r, t) + _softplus(f).mean()) / 2,
+         "add the two means; do not average them: (real + fake) / 2 is half of the loss."),
+        (lambda r, f, t: _real_term(r, 1 - t) + _softplus(f).mean(),
+         "the target of real images is real_label itself: t * softplus(-r) + (1 - t) * softplus(r) with t = real_label."),
     ],
 )
-
-
-def real_label_only(real_logits, t, cross_term=True):
-    r = np.asarray(real_logits, dtype=np.float64)
-    return (t * _softplus(-r) + ((1 - t) * _softplus(r) if cross_term else 0.0)).mean()
 
 
 # --------------------------------------------------------------------------
@@ -164,61 +216,59 @@ def real_label_only(real_logits, t, cross_term=True):
 # --------------------------------------------------------------------------
 
 STEP_LATENT_DIM = 8
-STEP_LEARNING_RATE = 1e-3
+#: The two players get different learning rates, so the checker can tell which optimizer moved which weights:
+#: Adam's first step moves (almost) every weight by its learning rate.
+D_LEARNING_RATE = 2e-3
+G_LEARNING_RATE = 5e-4
 
 
 def _tiny_models():
     from course.models import build_discriminator, build_generator
 
-    return (build_generator(STEP_LATENT_DIM, filters=(8, 4)), build_discriminator(filters=(4, 8), dropout=0.0))
+    return build_generator(STEP_LATENT_DIM, filters=(8, 4)), build_discriminator(filters=(4, 8), dropout=0.0)
 
 
 def _optimizers():
+    """(g_optimizer, d_optimizer): Adam with beta_1 = 0.5, each player with its own learning rate."""
     import keras
 
-    return (keras.optimizers.Adam(STEP_LEARNING_RATE, beta_1=0.5), keras.optimizers.Adam(STEP_LEARNING_RATE, beta_1=0.5))
-
-
-def _models_with(weights):
-    generator, discriminator = _tiny_models()
-    generator.set_weights(weights["generator"])
-    discriminator.set_weights(weights["discriminator"])
-    return generator, discriminator
-
-
-def gan_train_step_reference(generator, discriminator, g_optimizer, d_optimizer, real_images, noise):
-    import tensorflow as tf
-
-    from course.gan import discriminator_loss as d_loss_fn, generator_loss as g_loss_fn
-
-    fake = generator(noise, training=True)
-    with tf.GradientTape() as tape:
-        d_loss = d_loss_fn(discriminator(real_images, training=True), discriminator(fake, training=True))
-    grads = tape.gradient(d_loss, discriminator.trainable_weights)
-    d_optimizer.apply_gradients(zip(grads, discriminator.trainable_weights))
-    with tf.GradientTape() as tape:
-        g_loss = g_loss_fn(discriminator(generator(noise, training=True), training=True))
-    grads = tape.gradient(g_loss, generator.trainable_weights)
-    g_optimizer.apply_gradients(zip(grads, generator.trainable_weights))
-    return float(d_loss), float(g_loss)
+    return keras.optimizers.Adam(G_LEARNING_RATE, beta_1=0.5), keras.optimizers.Adam(D_LEARNING_RATE, beta_1=0.5)
 
 
 def _trainable(model) -> list[np.ndarray]:
     return [np.array(w.numpy() if hasattr(w, "numpy") else w) for w in model.trainable_weights]
 
 
-def _play(step: Callable, case: dict) -> Outcome:
-    """Run ``step`` on fresh tiny models with the case's weights; plain-data outcome."""
-    generator, discriminator = _models_with(case["weights"])
+def _as_number(value: Any) -> float:
+    array = np.asarray(value.numpy() if hasattr(value, "numpy") else value, dtype=np.float64)
+    if array.size != 1:
+        raise ValueError(f"expected one number, got shape {array.shape}")
+    return float(array.reshape(()))
+
+
+def _play(step: Callable, case: dict, guard: Guard, seed: int = 0) -> Outcome:
+    """Run ``step`` on fresh tiny models with the case's weights; a plain-data outcome (learner side)."""
+    import keras
+
+    generator, discriminator = _tiny_models()
+    generator.set_weights(case["weights"]["generator"])
+    discriminator.set_weights(case["weights"]["discriminator"])
     g_optimizer, d_optimizer = _optimizers()
-    outcome = call_safely(step, generator, discriminator, g_optimizer, d_optimizer, case["real"], case["noise"])
+    keras.utils.set_random_seed(seed)
+    real, noise = np.array(case["real"], copy=True), np.array(case["noise"], copy=True)
+    with guard:
+        outcome = call_answer(step, generator, discriminator, g_optimizer, d_optimizer, real, noise)
+    if guard.hit:
+        return guard.outcome()
     if not outcome.ok:
         return outcome
     value = outcome.value
     try:
-        d_loss, g_loss = (float(np.asarray(v.numpy() if hasattr(v, "numpy") else v)) for v in value)
+        if isinstance(value, (str, bytes)) or len(value) != 2:
+            raise TypeError
+        d_loss, g_loss = (_as_number(v) for v in value)
     except Exception:
-        return Outcome(error="TypeError", detail=f"return the pair (d_loss, g_loss) as two numbers; got {describe_value(value)}")
+        return Outcome(error=NOT_ACCEPTED, detail=f"must return the pair (d_loss, g_loss) as two numbers; it returned {describe_value(value)}")
     return Outcome(value={"d_loss": d_loss, "g_loss": g_loss,
                           "generator": _trainable(generator), "discriminator": _trainable(discriminator)})
 
@@ -227,17 +277,98 @@ def _changed(before: list[np.ndarray], after: list[np.ndarray]) -> float:
     return max(float(np.max(np.abs(a - b))) for a, b in zip(before, after))
 
 
+def _typical_move(before: list[np.ndarray], after: list[np.ndarray]) -> float:
+    """The median size of the change of the weights that moved."""
+    moves = np.concatenate([np.abs(a - b).ravel() for a, b in zip(before, after)])
+    moved = moves[moves > 0]
+    return float(np.median(moved)) if moved.size else 0.0
+
+
+#: Two weights differ when they are further apart than a third of the smaller player's step.
+STEP_TOLERANCE = 0.3 * min(D_LEARNING_RATE, G_LEARNING_RATE)
+
+
+def _differing(got: list[np.ndarray], expected: list[np.ndarray]) -> tuple[int, int]:
+    """(how many weights differ from the expected ones by more than a third of the smaller step, how many weights)."""
+    differ = sum(int((~np.isclose(a, b, rtol=1e-3, atol=STEP_TOLERANCE)).sum()) for a, b in zip(got, expected))
+    return differ, sum(a.size for a in expected)
+
+
+def _step_variant(order: str):
+    """A training step with a known mistake, for hints (trusted side): "simultaneous", "g_first", "saturating" or "fakes_inference"."""
+
+    def step(generator, discriminator, g_optimizer, d_optimizer, real_images, noise):
+        import keras
+        import tensorflow as tf
+
+        ops = keras.ops
+
+        def d_step():
+            fake = generator(noise, training=order != "fakes_inference")
+            with tf.GradientTape() as tape:
+                loss = ops.mean(ops.softplus(-discriminator(real_images, training=True))) + ops.mean(ops.softplus(discriminator(fake, training=True)))
+            return loss, tape.gradient(loss, discriminator.trainable_weights)
+
+        def g_step():
+            with tf.GradientTape() as tape:
+                logits = discriminator(generator(noise, training=True), training=True)
+                loss = -ops.mean(ops.softplus(logits)) if order == "saturating" else ops.mean(ops.softplus(-logits))
+            return loss, tape.gradient(loss, generator.trainable_weights)
+
+        if order == "simultaneous":
+            d_loss, d_grads = d_step()
+            g_loss, g_grads = g_step()
+            d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_weights))
+            g_optimizer.apply_gradients(zip(g_grads, generator.trainable_weights))
+        elif order == "g_first":
+            g_loss, g_grads = g_step()
+            g_optimizer.apply_gradients(zip(g_grads, generator.trainable_weights))
+            d_loss, d_grads = d_step()
+            d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_weights))
+        else:
+            d_loss, d_grads = d_step()
+            d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_weights))
+            g_loss, g_grads = g_step()
+            g_optimizer.apply_gradients(zip(g_grads, generator.trainable_weights))
+        return float(d_loss), float(g_loss)
+
+    return step
+
+
+_STEP_HINTS = {
+    "simultaneous": "the generator step must go through the discriminator AFTER its update: apply d_optimizer first, "
+                    "then compute g_loss in a new GradientTape.",
+    "g_first": "take the discriminator step first, then the generator step (the statement's order).",
+    "saturating": "the generator's loss is the non-saturating mean(softplus(-f)) (your generator_loss), not -mean(softplus(f)).",
+    "fakes_inference": "make the discriminator's fakes with generator(noise, training=True): in inference mode BatchNormalization "
+                       "uses its moving statistics instead of the batch's.",
+}
+
+
 @dataclass
 class TrainStepExercise(Exercise):
     """The learner's ``gan_train_step`` on two tiny models, compared with the reference step.
 
-    Judged: both returned losses are finite and equal the reference's (the
-    losses *before* each update); the discriminator's and the generator's
-    trainable weights both changed, and each equals the reference's after
-    one Adam step (at most 1% of values may differ, for float round-off).
+    The discriminator's optimizer has learning rate :data:`D_LEARNING_RATE`,
+    the generator's :data:`G_LEARNING_RATE`: Adam's first step moves almost
+    every weight by its learning rate, so the size of each player's move
+    says which optimizer moved it. Judged, in order: the pair of returned
+    numbers; the same result when the step runs twice on the same arguments
+    (it may draw no random numbers of its own: the noise is given); both
+    players moved, each by its own optimizer's learning rate; both losses
+    (each before its own update) and both players' new weights equal one
+    correct step's (at most 1% of the weights may differ, for round-off).
+
+    Attributes:
+        n_cases: cases per check (two, with different weights and batches).
+        reference: the reference step's name (forbidden to answers, like ``forbidden``).
     """
 
     n_cases: int = 2
+    reference: str = f"{REFERENCES}:gan_train_step"
+
+    def forbidden_names(self) -> tuple[str, ...]:
+        return (self.reference, *self.forbidden)
 
     def make_inputs(self, rng):
         cases = []
@@ -251,10 +382,24 @@ class TrainStepExercise(Exercise):
             })
         return cases
 
-    def run(self, answer, inputs):
+    def _run(self, answer, inputs, guard):
         if not callable(answer):
             return self.not_a_function(answer, inputs)
-        return [_play(answer, case) for case in inputs]
+        if guard.identify(answer):
+            guard.hit = guard.identify(answer)
+            return [guard.outcome()] * len(inputs)
+        outcomes = []
+        for i, case in enumerate(inputs):
+            outcome = _play(answer, case, guard, seed=1)
+            if outcome.ok and i == 0:   # the same step again, under other random seeds: it must give the same result
+                again = _play(answer, case, guard, seed=2)
+                if not again.ok:
+                    return [again] * len(inputs)
+                outcome.value["again"] = again.value
+            if not outcome.ok and outcome.error == core.USES_REFERENCE:
+                return [outcome] * len(inputs)
+            outcomes.append(outcome)
+        return outcomes
 
     def judge(self, inputs, outcomes):
         if len(outcomes) != len(inputs):
@@ -262,79 +407,82 @@ class TrainStepExercise(Exercise):
         for i, (case, outcome) in enumerate(zip(inputs, outcomes), start=1):
             if not outcome.ok:
                 return self.error_result(outcome, f" on case {i}")
-            got = outcome.value
-            expected = _play(gan_train_step_reference, case).value
-            where = f"case {i}"
-            for name in ("d_loss", "g_loss"):
-                if not np.isfinite(got[name]):
-                    return self.result(False, f"{where}: {name} is {got[name]} (NaN or inf): compute the losses from logits with softplus.")
-            for player, optimizer in (("discriminator", "d_optimizer"), ("generator", "g_optimizer")):
-                if _changed(case["initial"][player], got[player]) == 0.0:
-                    return self.result(False, f"{where}: the {player}'s weights did not change: apply {optimizer} to the gradients of its loss with respect to {player}.trainable_weights.")
-            if not np.isclose(got["d_loss"], expected["d_loss"], rtol=1e-3, atol=1e-4):
-                return self.result(False, f"{where}: d_loss is {got['d_loss']:.5f}, expected {expected['d_loss']:.5f}: compute it before the update, on real_images and generator(noise, training=True).")
-            for player, hint in (
-                ("discriminator", "update it once, with d_optimizer, on the gradient of d_loss (minimise it: the optimizer subtracts the gradient); the generator step must not change it"),
-                ("generator", "update it once, with g_optimizer, on the gradient of g_loss with respect to generator.trainable_weights, after the discriminator step"),
-            ):
-                differ = sum(int((~np.isclose(a, b, rtol=1e-3, atol=STEP_LEARNING_RATE * 0.3)).sum()) for a, b in zip(got[player], expected[player]))
-                total = sum(a.size for a in expected[player])
-                if differ > 0.01 * total:
-                    return self.result(False, f"{where}: after the step, {differ} of {total} {player} weights differ from one correct Adam step: {hint}.")
-            if not np.isclose(got["g_loss"], expected["g_loss"], rtol=1e-2, atol=1e-3):
-                return self.result(False, f"{where}: g_loss is {got['g_loss']:.5f}, expected {expected['g_loss']:.5f}: compute it after the discriminator step, with the same noise, using the non-saturating loss.")
-        return self.result(True, f"losses and both players' updates match the reference on {len(inputs)} cases.")
+            problem = self._problem(case, outcome.value, f"case {i}")
+            if problem:
+                return self.result(False, problem)
+        return self.result(True, f"losses and both players' updates match one correct step on {len(inputs)} cases.")
+
+    def _problem(self, case: dict, got: dict, where: str) -> str | None:
+        for name in ("d_loss", "g_loss"):
+            if not np.isfinite(got[name]):
+                return f"{where}: {name} is {got[name]} (NaN or inf): compute the losses from logits with softplus."
+        again = got.get("again")
+        if again is not None and not self._same(got, again):
+            return (f"{where}: the same call twice, with the same models, optimizers, images and noise, gave different results: "
+                    "the step draws random numbers of its own. Hint: use the `noise` argument for BOTH steps "
+                    "(no fresh noise for the generator step: the checker hands you the noise).")
+        for player, optimizer in (("discriminator", "d_optimizer"), ("generator", "g_optimizer")):
+            if _changed(case["initial"][player], got[player]) == 0.0:
+                return (f"{where}: the {player}'s weights did not change: apply {optimizer} to the gradients of its loss "
+                        f"with respect to {player}.trainable_weights.")
+        moves = {player: _typical_move(case["initial"][player], got[player]) for player in ("discriminator", "generator")}
+        if np.isclose(moves["discriminator"], G_LEARNING_RATE, rtol=0.2) and np.isclose(moves["generator"], D_LEARNING_RATE, rtol=0.2):
+            return (f"{where}: the discriminator's weights moved by about {moves['discriminator']:.1e}, g_optimizer's learning rate, "
+                    f"and the generator's by about {moves['generator']:.1e}, d_optimizer's. Hint: the two optimizers are swapped: "
+                    "d_optimizer updates the discriminator, g_optimizer the generator.")
+        expected = self._expected(case)
+        if (np.isclose(got["d_loss"], expected["g_loss"], rtol=1e-3, atol=1e-4) and np.isclose(got["g_loss"], expected["d_loss"], rtol=1e-3, atol=1e-4)
+                and not np.isclose(got["d_loss"], expected["d_loss"], rtol=1e-3, atol=1e-4)):
+            return f"{where}: the step returned ({got['d_loss']:.5f}, {got['g_loss']:.5f}); expected ({expected['d_loss']:.5f}, {expected['g_loss']:.5f}). Hint: return (d_loss, g_loss) in this order."
+        if not np.isclose(got["d_loss"], expected["d_loss"], rtol=1e-3, atol=1e-4):
+            return (f"{where}: d_loss is {got['d_loss']:.5f}, expected {expected['d_loss']:.5f}: compute it before the update, on "
+                    f"real_images and generator(noise, training=True).{self._variant_hint(case, got)}")
+        for player, hint in (
+            ("discriminator", "update it once, with d_optimizer, on the gradient of d_loss (minimise it: the optimizer "
+                                               "subtracts the gradient); the generator step must not change it"),
+            ("generator", "update it once, with g_optimizer, on the gradient of g_loss with respect to "
+                                           "generator.trainable_weights, after the discriminator step"),
+        ):
+            differ, total = _differing(got[player], expected[player])
+            if differ > 0.01 * total:
+                return (f"{where}: after the step, {differ} of {total} {player} weights differ from one correct Adam step: "
+                        f"{hint}.{self._variant_hint(case, got)}")
+        if not np.isclose(got["g_loss"], expected["g_loss"], rtol=1e-2, atol=1e-3):
+            return (f"{where}: g_loss is {got['g_loss']:.5f}, expected {expected['g_loss']:.5f}: compute it after the discriminator "
+                    f"step, with the same noise, using the non-saturating loss.{self._variant_hint(case, got)}")
+        return None
+
+    @staticmethod
+    def _same(a: dict, b: dict) -> bool:
+        # far below what fresh noise changes (a sign flip moves a weight by 2 learning rates), far above round-off
+        if not (np.isclose(a["d_loss"], b["d_loss"], rtol=1e-4, atol=1e-6) and np.isclose(a["g_loss"], b["g_loss"], rtol=1e-4, atol=1e-6)):
+            return False
+        return all(np.allclose(x, y, rtol=1e-4, atol=1e-6) for player in ("generator", "discriminator") for x, y in zip(a[player], b[player]))
+
+    @staticmethod
+    def _expected(case: dict) -> dict:
+        return _play(_ref("gan_train_step"), case, core.NO_GUARD, seed=1).value
+
+    @staticmethod
+    def _variant_hint(case: dict, got: dict) -> str:
+        for order, hint in _STEP_HINTS.items():
+            variant = _play(_step_variant(order), case, core.NO_GUARD, seed=1).value
+            if np.isclose(got["g_loss"], variant["g_loss"], rtol=1e-3, atol=1e-4) and all(
+                    _differing(got[p], variant[p])[0] <= 0.01 * _differing(got[p], variant[p])[1] for p in ("discriminator", "generator")):
+                return f" Hint: {hint}"
+        return ""
 
 
 gan_train_step = TrainStepExercise(
     CHAPTER, "gan_train_step", "gan_train_step", points=2,
     description="one round of the GAN game: a discriminator step, then a generator step",
+    forbidden=(REFERENCES, *GAN_LOSSES, "course.gan:GAN.train_step"),
 )
 
 
 # --------------------------------------------------------------------------
-# 6. Spherical interpolation in latent space
+# 6. The sample-quality score
 # --------------------------------------------------------------------------
-
-
-def slerp_reference(z0, z1, ts):
-    from course.gan import slerp as course_slerp
-
-    return course_slerp(z0, z1, ts)
-
-
-def _slerp_cases(rng):
-    cases = []
-    for d in (2, 16, 64):
-        cases.append((rng.standard_normal(d), rng.standard_normal(d), np.linspace(0, 1, int(rng.integers(3, 9)))))
-    parallel = np.array([1.0, 2.0, 2.0, 4.0]) * rng.choice([1.0, -1.0])  # norm 5: the cosine is exactly 1
-    cases.append((parallel, 2.0 * parallel, np.array([0.0, 0.3, 1.0])))  # omega = 0: 0/0 unless handled
-    cases.append((rng.standard_normal(8), rng.standard_normal(8), rng.uniform(0, 1, 5)))
-    return cases
-
-
-slerp = HintedFunctionExercise(
-    CHAPTER, "slerp", "slerp", points=1,
-    description="spherical interpolation between two noise vectors",
-    cases=_slerp_cases, reference=slerp_reference, rtol=1e-4, atol=1e-5,
-    describe_case=lambda a: f"case (z0 of length {len(a[0])}, {len(a[2])} values of t{', z1 parallel to z0' if abs(abs(np.dot(a[0], a[1])) - np.linalg.norm(a[0]) * np.linalg.norm(a[1])) < 1e-9 else ''})",
-    mistakes=[
-        (lambda z0, z1, ts: np.asarray(ts)[:, None] * z1 + (1 - np.asarray(ts)[:, None]) * z0, "that is linear interpolation; slerp follows the arc: sin((1-t) omega) / sin(omega) * z0 + sin(t omega) / sin(omega) * z1."),
-        (lambda z0, z1, ts: slerp_reference(z1, z0, ts), "z0 and z1 are swapped: t = 0 must give z0."),
-    ],
-)
-
-
-# --------------------------------------------------------------------------
-# 7. The sample-quality score
-# --------------------------------------------------------------------------
-
-
-def sample_quality_scores_reference(probabilities, min_share=0.03):
-    from course.gan import class_quality
-
-    q = class_quality(probabilities, min_share)
-    return np.array([q["mean_confidence"], q["classes_present"]])
 
 
 def _probability_cases(rng):
@@ -342,26 +490,144 @@ def _probability_cases(rng):
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
-    cases = [(softmax(rng.normal(0, 3, (200, 10))), 0.03), (softmax(rng.normal(0, 1, (50, 4))), 0.1)]
+    rare = rng.normal(0, 1, (50, 4))
+    rare[:, 3] -= 10
+    rare[:3, 3] += 20                                             # class 3 gets 6% of the images: present at 0.03, not at 0.1
+    cases = [(softmax(rng.normal(0, 3, (200, 10))), 0.03), (softmax(rare), 0.1)]
     collapsed = softmax(rng.normal(0, 1, (100, 10)))
     collapsed[:, 3] += 5.0
     cases.append((collapsed / collapsed.sum(axis=1, keepdims=True), 0.03))
     exact = np.full((1000, 10), 0.01, dtype=np.float32)          # class 0 gets exactly 3%, class 1 2.9%
     labels = np.concatenate([np.zeros(30), np.ones(29), np.full(941, 2)]).astype(int)
     exact[np.arange(1000), labels] = 0.91
-    cases.append((exact, 0.03))
+    cases.append((exact,))                                        # min_share left at its default, 0.03
+    cases.append((softmax(rng.normal(0, 2, (300, 10))).astype(np.float64),))
     return cases
 
 
-sample_quality_scores = HintedFunctionExercise(
+def _describe_probabilities(args):
+    share = f"min_share={args[1]}" if len(args) > 1 else "min_share left at its default"
+    return f"case (probabilities of shape {args[0].shape}, {args[0].dtype}, {share})"
+
+
+def _quality_mistake(kind):
+    def wrong(p, s=0.03):
+        p = np.asarray(p, np.float64)
+        shares = np.bincount(p.argmax(axis=1), minlength=p.shape[1]) / len(p)
+        confidence, present = p.max(axis=1).mean(), (shares >= s).sum()
+        if kind == "mean of all":
+            confidence = p.mean()
+        elif kind == "every class seen":
+            present = len(np.unique(p.argmax(axis=1)))
+        elif kind == "strict":
+            present = (shares > s).sum()
+        elif kind == "max over images":
+            confidence = p.max(axis=0).mean()
+        return np.array([confidence, present], dtype=np.float64)
+    return wrong
+
+
+@dataclass
+class PairExercise(HintedFunctionExercise):
+    """A function exercise whose answer is a pair ``(a float, an int)``: a tuple or a list of two numbers."""
+
+    def collect(self, value: Any) -> Any:
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            items = [describe_type(v) for v in value]
+        else:
+            items = None
+        return {"value": core.as_float_array(value) if core.as_float_array(value) is not None else core.one_line(repr(value), 200),
+                "type": {"outer": describe_type(value), "items": items}}
+
+    def type_problem(self, expected: Any, value: Any) -> str | None:
+        described = value.get("type") if isinstance(value, dict) else None
+        if not described:
+            return None
+        items = described.get("items")
+        if items is None:
+            return f"return a pair (mean_confidence, classes_present): a tuple of a float and an int; got {type_phrase(described['outer'])}"
+        if not FLOAT.accepts(items[0]) and not INT.accepts(items[0]):
+            return f"mean_confidence must be a float; got {type_phrase(items[0])}"
+        if not INT.accepts(items[1]):
+            fix = " (the values are right: int(...))" if self._values_right(expected, value["value"]) else ""
+            return f"classes_present must be an int; got {type_phrase(items[1])}{fix}"
+        return None
+
+    def expected(self, *args: Any) -> Any:
+        return np.asarray(self.reference_function(*args), dtype=np.float64)
+
+
+sample_quality_scores = PairExercise(
     CHAPTER, "sample_quality_scores", "sample_quality_scores", points=1,
     description="mean top-class confidence and number of classes present",
-    cases=_probability_cases, reference=sample_quality_scores_reference, rtol=1e-4, atol=1e-5,
-    describe_case=lambda a: f"case (probabilities of shape {a[0].shape}, min_share={a[1]})",
+    forbidden=(REFERENCES, "course.gan:class_quality", "course.gan:sample_quality"),
+    cases=_probability_cases, reference=f"{REFERENCES}:sample_quality_scores", rtol=1e-4, atol=1e-5,
+    describe_case=_describe_probabilities, arg_names=("probabilities", "min_share"), read_only=("probabilities",),
     mistakes=[
-        (lambda p, s: np.array([np.mean(p), sample_quality_scores_reference(p, s)[1]]), "the confidence is the mean of each image's LARGEST probability, not of all probabilities."),
-        (lambda p, s: np.array([p.max(axis=1).mean(), len(np.unique(p.argmax(axis=1)))]), "count only classes whose share of the images is at least min_share."),
-        (lambda p, s: np.array([p.max(axis=1).mean(), int((np.bincount(p.argmax(axis=1), minlength=p.shape[1]) / len(p) > s).sum())]), "a class with a share of exactly min_share counts (>=, not >)."),
+        (_quality_mistake("mean of all"), "the confidence is the mean of each image's LARGEST probability, not of all probabilities."),
+        (_quality_mistake("every class seen"), "count only classes whose share of the images is at least min_share."),
+        (_quality_mistake("strict"), "a class with a share of exactly min_share counts (>=, not >)."),
+        (_quality_mistake("max over images"), "take each image's largest probability (axis=1), then the mean over images."),
+    ],
+)
+
+
+# --------------------------------------------------------------------------
+# 7. Spherical interpolation in latent space
+# --------------------------------------------------------------------------
+
+
+def _slerp_cases(rng):
+    cases = []
+    for d in (2, 16, 64):
+        cases.append((rng.standard_normal(d), rng.standard_normal(d), np.linspace(0, 1, int(rng.integers(3, 9)))))
+    parallel = np.array([1.0, 2.0, 2.0, 4.0]) * rng.choice([1.0, -1.0])   # norm 5: the cosine is exactly 1
+    cases.append((parallel, 2.0 * parallel, np.array([0.0, 0.3, 1.0])))     # omega = 0: 0/0 unless handled
+    cases.append((parallel, -3.0 * parallel, np.array([0.0, 0.25, 0.5, 1.0])))  # opposite: omega = pi, sin(omega) = 1e-16
+    cases.append((rng.standard_normal(8).astype(np.float32), rng.standard_normal(8).astype(np.float32),
+                  rng.uniform(0, 1, 5).astype(np.float32)))
+    return cases
+
+
+def _describe_slerp(args):
+    z0, z1, ts = args
+    cos = float(np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1)))
+    relation = ", z1 parallel to z0" if cos > 1 - 1e-9 else ", z1 opposite to z0" if cos < -1 + 1e-9 else ""
+    return f"case (z0 of length {len(z0)}, {np.asarray(z0).dtype}, {len(ts)} values of t{relation})"
+
+
+def _slerp_without_fallback(z0, z1, ts):
+    z0, z1, t = np.asarray(z0, np.float64), np.asarray(z1, np.float64), np.asarray(ts, np.float64)[:, None]
+    omega = np.arccos(np.clip(np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1)), -1, 1))
+    return (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
+
+
+def _slerp_only_parallel_fallback(z0, z1, ts):
+    z0, z1, t = np.asarray(z0, np.float64), np.asarray(z1, np.float64), np.asarray(ts, np.float64)[:, None]
+    omega = np.arccos(np.clip(np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1)), -1, 1))
+    if omega < 1e-6:
+        return (1 - t) * z0 + t * z1
+    return (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
+
+
+def _slerp_of_unit_vectors(z0, z1, ts):
+    return _ref("slerp")(np.asarray(z0) / np.linalg.norm(z0), np.asarray(z1) / np.linalg.norm(z1), ts)
+
+
+slerp = HintedFunctionExercise(
+    CHAPTER, "slerp", "slerp", points=1,
+    description="spherical interpolation between two noise vectors",
+    forbidden=(REFERENCES, "course.gan:slerp"), cases=_slerp_cases, reference=f"{REFERENCES}:slerp", rtol=1e-4, atol=1e-5,
+    describe_case=_describe_slerp, returns=FLOAT_ARRAY, arg_names=("z0", "z1", "ts"), read_only=("z0", "z1", "ts"),
+    mistakes=[
+        (lambda z0, z1, ts: np.asarray(ts)[:, None] * z1 + (1 - np.asarray(ts)[:, None]) * z0,
+         "that is linear interpolation; slerp follows the arc: sin((1-t) omega) / sin(omega) * z0 + sin(t omega) / sin(omega) * z1."),
+        (lambda z0, z1, ts: _ref("slerp")(z1, z0, ts), "z0 and z1 are swapped: t = 0 must give z0."),
+        (_slerp_without_fallback, "when z0 and z1 are parallel, sin(omega) = 0 and the formula divides 0 by 0: "
+                                  "fall back to linear interpolation when sin(omega) < 1e-6."),
+        (_slerp_only_parallel_fallback, "opposite vectors (omega = pi) have sin(omega) = 0 too: test sin(omega) < 1e-6, "
+                                        "not omega < 1e-6, before falling back to linear interpolation."),
+        (_slerp_of_unit_vectors, "normalise z0 and z1 only to compute the angle omega; interpolate the vectors themselves."),
     ],
 )
 
@@ -375,3 +641,14 @@ EXERCISES = [
     sample_quality_scores,
     slerp,
 ]
+
+
+def yours_or_reference(name: str, answer: Any) -> Callable:
+    """Return the learner's function if it passes its check, else the course's reference (and say which).
+
+    The notebook's story (the losses at the equilibrium, the walk through
+    latent space) uses it so that it runs on the learner's own code once it
+    is right, and still runs before that.
+    """
+    exercise = {e.name: e for e in EXERCISES}[name]
+    return core.yours_or_reference(exercise, answer)

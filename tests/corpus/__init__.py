@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 #: Chapter id -> corpus module (under tests/corpus).
-CHAPTERS = {"01_mlp": "corpus.ch01_mlp", "02_cnn": "corpus.ch02_cnn", "03_rnn": "corpus.ch03_rnn"}
+CHAPTERS = {"01_mlp": "corpus.ch01_mlp", "02_cnn": "corpus.ch02_cnn", "03_rnn": "corpus.ch03_rnn",
+            "04_gan": "corpus.ch04_gan", "05_transformer": "corpus.ch05_transformer"}
 
 #: What makes a wrong answer wrong.
 WHY = ("values", "type", "in place", "reference", "error", "output", "loss", "accuracy", "not compiled", "form", "size")
