@@ -28,7 +28,7 @@ from typing import Any, Callable
 CHAPTERS = {"01_mlp": "corpus.ch01_mlp"}
 
 #: What makes a wrong answer wrong.
-WHY = ("values", "type", "in place", "reference", "error", "output", "loss", "accuracy", "not compiled")
+WHY = ("values", "type", "in place", "reference", "error", "output", "loss", "accuracy", "not compiled", "rng")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Case:
         answer: the function (or model builder) a learner would write.
         correct: the label.
         hint: text the checker's message must contain (wrong answers whose mistake is recognised).
-        why: for wrong answers, one of :data:`WHY`.
+        why: for wrong answers, one of :data:`WHY` ("rng": does not draw its random numbers from the generator it is given).
         slow: trains a model (still run in CI).
     """
 
