@@ -106,7 +106,7 @@ def epochs(n: int) -> int:
         >>> epochs(20)                   # doctest: +SKIP
         20
 
-    Used in every chapter, wherever a notebook trains.
+    Taught in Chapter 1, section 1; used in every chapter, wherever a notebook trains.
     """
     n = _check_count("epochs", n)
     return min(n, SHORT_EPOCHS) if is_ci() else n
@@ -134,7 +134,7 @@ def examples(n: int) -> int:
         >>> examples(60_000)             # doctest: +SKIP
         60000
 
-    Used in every chapter, wherever a notebook loads or subsets data.
+    Taught in Chapter 1, section 1; used in every chapter, wherever a notebook loads or subsets data.
     """
     n = _check_count("examples", n)
     return min(n, max(SHORT_MIN_EXAMPLES, n // SHORT_EXAMPLES_DIVISOR)) if is_ci() else n
