@@ -45,7 +45,7 @@ CH01_EMA_MOMENTUM = 0.99
 #: Its batch size, and training steps per call into TensorFlow.
 CH01_BATCH = 128
 CH01_STEPS_PER_EXECUTION = 64
-#: Its epochs in full mode (about 90% test accuracy).
+#: Its epochs in a full-size run (the notebook writes ``epochs(CH01_EPOCHS)``, see :func:`course.config.epochs`).
 CH01_EPOCHS = 20
 #: The seed tutorial's MLP (Dense 128-64, Adam 1e-3): epochs, batch size, learning rate.
 CH01_SEED = {"epochs": 5, "batch_size": 32, "learning_rate": 1e-3}

@@ -26,7 +26,7 @@ import sys
 import tempfile
 from typing import Iterator
 
-from course.config import mode
+from course.config import mode, short_run_note
 
 EXPECTED_TENSORFLOW = (2, 21)
 #: Oldest and newest Python (major, minor) the course is tested on; pyproject.toml says the same.
@@ -158,8 +158,6 @@ def setup_notebook(seed: int = 42, quiet_tensorflow: bool = True) -> dict[str, s
             f"you have {tf.__version__}. If something breaks: pip install -e . (from the course folder)."
         )
     print(f"Device: {facts['device']}")
-    if facts["mode"] == "ci":
-        print("Run size: CI-sized (COURSE_MODE=ci): small data, few epochs; accuracies will be low. Unset COURSE_MODE to learn.")
-    else:
-        print("Run size: full.")
+    if short_run_note():  # said once, and only when the run is not full size
+        print(short_run_note())
     return facts

@@ -19,9 +19,15 @@ SEED = 1
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_chapter_lists_seven_exercises_in_notebook_order_relu_first():
+def test_the_chapter_lists_eight_exercises_in_notebook_order_relu_first():
     names = [e.name for e in chapter_exercises("01_mlp")]
-    assert names == ["relu", "relu_derivative", "softmax", "dense_forward", "cross_entropy", "backprop_step", "keras_mlp"]
+    assert names == ["relu", "relu_derivative", "softmax", "dense_forward", "cross_entropy", "backprop_step", "keras_mlp", "dropout"]
+
+
+def test_function_exercises_are_worth_1_or_2_points_backprop_and_the_model_3():
+    points = {e.name: e.points for e in check.EXERCISES}
+    assert points == {"relu": 1, "relu_derivative": 1, "softmax": 2, "dense_forward": 1, "cross_entropy": 1,
+                      "backprop_step": 3, "keras_mlp": 3, "dropout": 2}
 
 
 def test_every_exercise_forbids_the_chapters_references():
@@ -180,6 +186,68 @@ def test_the_gradient_check_demo_is_wrong_only_in_the_hidden_layer():
     right, demo = ref.backprop_step(params, X, y), check.backprop_missing_relu_derivative(params, X, y)
     assert np.allclose(demo["dW2"], right["dW2"]) and np.allclose(demo["db2"], right["db2"])
     assert not np.allclose(demo["dW1"], right["dW1"])
+
+
+# --- dropout -----------------------------------------------------------------------------
+
+
+def _inverted_dropout(h, rate, rng, training):
+    if not training:
+        return h
+    return np.where(rng.random(h.shape) >= rate, h / (1 - rate), 0.0)
+
+
+def test_dropout_cases_give_twin_generators_in_one_state_and_a_third_in_another():
+    cases = check.dropout.make_inputs(np.random.default_rng(0))
+    first, twin, other = (rng.random(3) for _, _, rng, _ in cases[:3])
+    assert np.array_equal(first, twin) and not np.array_equal(first, other)
+
+
+def test_dropout_cases_include_rate_0_and_inference():
+    cases = check.dropout.make_inputs(np.random.default_rng(0))
+    assert any(rate == 0 and training for _, rate, _, training in cases)
+    assert any(not training for _, _, _, training in cases)
+
+
+def test_a_right_dropout_passes_on_fifty_fresh_sets_of_cases():
+    """The kept shares are judged within 6 standard deviations: a right answer must not fail by bad luck."""
+    verdicts = [check.dropout.check(_inverted_dropout, seed=seed, quiet=True).passed for seed in range(50)]
+    assert all(verdicts)
+
+
+def test_dropout_that_always_drops_one_unit_is_told_about_that_units_expected_value():
+    def drops_the_last_unit(h, rate, rng, training):
+        out = _inverted_dropout(h, rate, rng, training)
+        if training:
+            out[..., -1] = 0.0          # "the last unit is the bias" (it is not)
+        return out
+
+    result = check.dropout.check(drops_the_last_unit, seed=SEED, quiet=True)
+    assert result.status == FAILED and "2000 copies of one example" in result.message
+    assert "unit 7 was kept in 0.0% of the 2000 copies" in result.message and "its expected value is h" in result.message
+
+
+def test_dropout_that_ignores_rng_for_a_fixed_seed_is_told_to_use_rng():
+    def own_generator(h, rate, rng, training):
+        return _inverted_dropout(h, rate, np.random.default_rng(0), training)
+
+    result = check.dropout.check(own_generator, seed=SEED, quiet=True)
+    assert result.status == FAILED and "another generator than in case 1 gave the same output" in result.message
+
+
+def test_dropout_with_rate_0_that_drops_everything_is_told_nothing_is_dropped():
+    def keeps_below_rate(h, rate, rng, training):
+        if not training:
+            return h
+        return h * (rng.random(h.shape) < rate) / (1 - rate)
+
+    result = check.dropout.check(keeps_below_rate, seed=SEED, quiet=True)
+    assert result.status == FAILED and "probability of DROPPING" in result.message
+
+
+def test_dropout_returning_a_list_is_asked_for_a_numpy_float_array():
+    result = check.dropout.check(lambda h, rate, rng, training: _inverted_dropout(h, rate, rng, training).tolist(), seed=SEED, quiet=True)
+    assert "return a NumPy float array the shape of h; got a list of" in result.message
 
 
 # --- yours_or_reference -------------------------------------------------------------------

@@ -173,6 +173,58 @@ MODELS = {
                         "loss": "binary_crossentropy", "layers": ("LSTM", "LSTMCell"), "max_params": 3_000_000},
 }
 MODEL_CASES = [case for case in CASES if case.exercise in MODELS]
+DROPOUT_CASES = [case for case in CASES if case.exercise == "dropout"]
+
+
+def what_is_wrong_with_dropout(case: Case) -> set[str]:
+    """The oracle for dropout, whose mask is random: 300 draws on one input, judged by their statistics.
+
+    Each entry's outputs over the draws must be 0 or h / (1 - rate) and average
+    about h (its expected value); the examples of one draw must not share one
+    mask; a generator in the same state must give the same output; inference
+    must return h; h must be left unchanged.
+    """
+    h = (np.abs(np.random.default_rng(0).normal(size=(16, 32))) + 0.05).astype(np.float32)
+    rate, draws = 0.3, 300
+    found, outputs = set(), []
+
+    def call(seed, training):
+        theirs = h.copy()
+        out = case.answer(theirs, rate, np.random.default_rng(seed), training)
+        if not _unchanged(h, theirs):
+            found.add("in place")
+        if not _type_ok("float array", out):
+            found.add("type")
+        return np.asarray(out, dtype=np.float64)
+
+    try:
+        outputs = np.stack([call(seed, True) for seed in range(draws)])
+        again = call(0, True)
+        inference = call(draws, False)
+    except Exception:
+        return found | {"error"}
+    scaled = h / (1 - rate)
+    if not np.all(np.isclose(outputs, 0.0, atol=1e-12) | np.isclose(outputs, scaled, rtol=1e-5)):
+        found.add("values")
+    sigma = scaled * np.sqrt(rate * (1 - rate) / draws)
+    if np.any(np.abs(outputs.mean(axis=0) - h) > 6 * sigma):
+        found.add("values")
+    if all(np.all((out != 0) == (out[:1] != 0)) for out in outputs):      # every example got the same mask
+        found.add("values")
+    if not np.array_equal(again, outputs[0]):
+        found.add("rng")
+    if inference.shape != h.shape or not np.allclose(inference, h, rtol=1e-6):
+        found.add("values")
+    return found
+
+
+@pytest.mark.parametrize("case", [_params(case) for case in DROPOUT_CASES])
+def test_the_dropout_label_agrees_with_the_statistics_of_300_draws(case: Case):
+    found = what_is_wrong_with_dropout(case)
+    if case.correct or case.why == "reference":
+        assert not found, f"{case.id}: over 300 draws it has {sorted(found)}"
+    else:
+        assert case.why in found, f"{case.id} is labelled wrong for {case.why!r}, but over 300 draws it has: {sorted(found) or 'nothing wrong'}"
 
 
 def what_is_wrong_with_the_model(case: Case) -> set[str]:

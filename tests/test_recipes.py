@@ -46,13 +46,16 @@ def _latex_thousands(n: int) -> str:
 # What each notebook's text says about its recipes, written from course.recipes (and the benches' targets).
 STATED = {
     "01_mlp": lambda: [
-        f"(Dense 128-64, Adam, {r.CH01_SEED['epochs']} epochs)",
+        f"(Dense 128-64, Adam, {r.CH01_SEED['epochs']} epochs, batch {r.CH01_SEED['batch_size']})",
         f"Dense {r.CH01_HIDDEN[0]} → {r.CH01_HIDDEN[1]}",
-        f"Batch {r.CH01_BATCH},",
+        f"Batch {r.CH01_BATCH} and",
         f"`steps_per_execution={r.CH01_STEPS_PER_EXECUTION}`",
         f"Running {r.CH01_STEPS_PER_EXECUTION} steps per call",
         f"the seed's batch-{r.CH01_SEED['batch_size']} loop",
-        f"Full mode trains {r.CH01_EPOCHS} epochs",
+        f"The recipe trains {r.CH01_EPOCHS} epochs",
+        f"$784 \\cdot {r.CH01_HIDDEN[0]} + {r.CH01_HIDDEN[0]} + {r.CH01_HIDDEN[0]} \\cdot {r.CH01_HIDDEN[1]} + {r.CH01_HIDDEN[1]} + "
+        f"{r.CH01_HIDDEN[1]} \\cdot 10 + 10",
+        "compiles with `jit_compile=False`",
     ],
     "02_cnn": lambda: [
         f"after {r.CH02_LENET_EPOCHS} epochs and the seed tutorial's CNN 90.2% after {r.CH02_SEED['epochs']}",
@@ -115,7 +118,7 @@ STATED = {
 
 # The course.recipes names each notebook's code must use where it trains a recipe.
 USED = {
-    "01_mlp": ["course_mlp(", "sized(full=CH01_EPOCHS", "batch_size=CH01_BATCH"],
+    "01_mlp": ["course_mlp(", "epochs(CH01_EPOCHS)", "batch_size=CH01_BATCH"],
     "02_cnn": ["compile_cnn(", "sized(full=CH02_LENET_EPOCHS", "learning_rate=CH02_LENET_LEARNING_RATE", "sized(full=CH02_BN_EPOCHS",
                "build_cnn_bn(**CH02_BN", "learning_rate=CH02_BN_LEARNING_RATE", "build_augmentation(**CH02_AUGMENT)",
                "batch_size=CH02_BATCH"],
@@ -185,6 +188,13 @@ def test_course_mlp_has_the_recipes_widths_schedule_and_weight_average():
     assert schedule["initial_learning_rate"] == r.CH01_LEARNING_RATE
     assert schedule["decay_steps"] == math.ceil(300 / r.CH01_BATCH) * 3
     assert model.optimizer.use_ema and model.optimizer.ema_momentum == r.CH01_EMA_MOMENTUM
+
+
+def test_course_mlp_compiles_without_xla_as_chapter_1_says():
+    import numpy as np
+
+    model = r.course_mlp(np.random.default_rng(0).random((300, 784), dtype=np.float32), epochs=1)
+    assert model.jit_compile is False
 
 
 def test_compile_cnn_decays_the_learning_rate_over_the_whole_run():

@@ -8,7 +8,7 @@ def test_setup_reports_versions_device_and_mode(capsys, ci_mode):
     facts = setup_notebook()
     out = capsys.readouterr().out
     assert facts["tensorflow"].startswith("2.21") and facts["mode"] == "ci"
-    assert "TensorFlow 2.21" in out and "Device:" in out and "CI-sized" in out
+    assert "TensorFlow 2.21" in out and "Device:" in out and "Run size: shortened" in out
 
 
 def test_cpu_machine_gets_a_hint_not_an_error():

@@ -15,6 +15,9 @@ derivative in backprop...). ``backprop_step`` returns a dict of four
 gradients; its checker names the gradient that is wrong. ``keras_mlp`` probes
 the learner's compiled Keras model (probability outputs, the compiled loss),
 trains it on the budget the statement gives and scores its test accuracy.
+``dropout`` draws a random mask, so its checker judges statistics instead of
+values: outputs 0 or h / (1 - rate), the kept share, each unit's expected
+value, the mask drawn from ``rng``, ``h`` unchanged at inference.
 
 Every exercise refuses an answer that is, wraps or calls anything in
 :mod:`course.references.ch01_mlp`; ``keras_mlp`` also refuses the course's own
@@ -484,7 +487,201 @@ keras_mlp = ModelExercise(
 )
 
 
-EXERCISES = [relu, relu_derivative, softmax, dense_forward, cross_entropy, backprop_step, keras_mlp]
+# --------------------------------------------------------------------------
+# 8. Inverted dropout, judged by its statistics
+# --------------------------------------------------------------------------
+
+#: How far a kept share may stray from 1 - rate, in binomial standard deviations (a false verdict: about 2e-9 per test).
+DROPOUT_SIGMAS = 6.0
+#: Kept shares are judged on cases with at least this many non-zero entries.
+DROPOUT_MIN_ENTRIES = 1000
+#: What each dropout case is for, in the order _dropout_cases makes them.
+DROPOUT_ROLES = ("values and kept share", "the same generator again", "another generator", "2000 copies of one example",
+                 "any shape, negative values and zeros", "rate 0", "inference")
+
+
+def _activations(rng, shape, dtype):
+    """Positive activations, none exactly 0 (as after a ReLU that fired), so every dropped entry shows."""
+    return (np.abs(rng.normal(size=shape)) + 0.05).astype(dtype)
+
+
+def _dropout_cases(rng):
+    seed = int(rng.integers(2**31))
+    h = _activations(rng, (64, 128), np.float32)
+    one_example = _activations(rng, (8,), np.float64)
+    mixed = rng.normal(size=(4, 5, 6)).astype(np.float32)
+    mixed[0, 0, :3] = 0.0
+    return [
+        (h, 0.3, np.random.default_rng(seed), True),
+        (h.copy(), 0.3, np.random.default_rng(seed), True),          # a generator in the same state: the same output
+        (h.copy(), 0.3, np.random.default_rng(seed + 1), True),      # another generator: another mask
+        (np.tile(one_example, (2000, 1)), 0.6, np.random.default_rng(seed + 2), True),
+        (mixed, 0.25, np.random.default_rng(seed + 3), True),
+        (h[:8, :16].copy(), 0.0, np.random.default_rng(seed + 4), True),
+        (h[:8, :16].copy(), 0.3, np.random.default_rng(seed + 5), False),
+    ]
+
+
+def _kept(h: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Where an entry of ``h`` that is not 0 came out not 0 (kept), as booleans."""
+    return (h != 0) & ~np.isclose(out, 0.0, rtol=0, atol=1e-12)
+
+
+def _only_zero_or(h: np.ndarray, out: np.ndarray, scale: float) -> bool:
+    """True when every output is 0 or h * scale."""
+    return bool(np.all(np.isclose(out, 0.0, rtol=0, atol=1e-12) | np.isclose(out, h * scale, rtol=1e-5, atol=1e-7)))
+
+
+def _one_mask_for_all(h: np.ndarray, out: np.ndarray) -> bool:
+    """True when every example (row along the first axis) was given the same mask."""
+    kept = _kept(h, out) | (h == 0)
+    return h.ndim >= 2 and len(h) > 1 and bool(np.all(kept == kept[:1]))
+
+
+_ONE_MASK_HINT = (" Hint: every example got the same mask; draw one random number per entry, rng.random(h.shape), "
+                  "not one mask for the whole batch.")
+
+
+@dataclass
+class DropoutExercise(FunctionExercise):
+    """Inverted dropout judged by what it does, so every correct way of drawing the mask passes.
+
+    The mask is random, so no output is compared with the reference's. On
+    each case (``DROPOUT_ROLES``) the checker judges: every output is 0 or
+    h / (1 - rate); the kept share is 1 - rate within ``DROPOUT_SIGMAS``
+    binomial standard deviations; on 2000 copies of one example each unit is
+    kept in about 1 - rate of them, so its average output is about h (the
+    expected value); two generators in the same state give the same output
+    and two different ones do not (the mask comes from ``rng``); rate 0 and
+    inference (``training=False``) return ``h`` unchanged; ``h`` is left
+    unchanged (``read_only``). Recognised mistakes get a hint.
+    """
+
+    def _case_name(self, i, args):
+        h, rate, _, training = args
+        return f"case {i + 1} (h of shape {h.shape}, {h.dtype}, rate={rate}, training={training}: {DROPOUT_ROLES[i]})"
+
+    def judge(self, inputs, outcomes):
+        if len(outcomes) != len(inputs) or len(inputs) != len(DROPOUT_ROLES):
+            return self.result(False, "no result came back for some test cases.", ERROR)
+        outputs = []
+        for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
+            case = self._case_name(i, args)
+            if not outcome.ok:
+                return self.error_result(outcome, f" on {case}")
+            problem, out = self._problem(i, args, outcome.value, outputs)
+            if problem:
+                return self.result(False, f"{case}: {problem}")
+            outputs.append(out)
+        return self.result(True, f"drops, scales and keeps the expected value right on all {len(inputs)} test cases, "
+                                 "draws its mask from rng and leaves h unchanged.")
+
+    def _problem(self, i, args, value, outputs):
+        """What is wrong with the output of case ``i`` (``outputs``: the earlier cases' arrays), or None; and the array."""
+        h, rate, _, training = args
+        h = np.asarray(h, np.float64)
+        described = value.get("type", {}) if isinstance(value, dict) else {}
+        if self.returns is not None and not self.returns.accepts(described):
+            return f"return {self.returns.phrase} the shape of h; got {type_phrase(described)}.", None
+        out = core.as_float_array(value)
+        if out is None or out.shape != h.shape:
+            return f"wrong shape: expected {h.shape} (the shape of h), got {None if out is None else out.shape}.", None
+        if not np.all(np.isfinite(out)):
+            return "got NaN or inf (a division by 1 - rate when rate is 1? here rate < 1).", None
+        if not training or rate == 0:
+            return self._identity_problem(h, rate, training, out), out
+        if not _only_zero_or(h, out, 1.0 / (1.0 - rate)):
+            return self._values_problem(h, rate, out), out
+        if DROPOUT_ROLES[i] == "2000 copies of one example":
+            return self._per_unit_problem(h, rate, out) or self._share_problem(h, rate, out), out
+        share_problem = self._share_problem(h, rate, out)
+        if share_problem:
+            return share_problem, out
+        if DROPOUT_ROLES[i] == "the same generator again" and not np.array_equal(out, outputs[0]):
+            return ("a generator in the same state as in case 1 gave another output. Hint: draw the mask from the `rng` "
+                    "argument (rng.random(h.shape)), not from np.random.rand or a new generator."), out
+        if DROPOUT_ROLES[i] == "another generator" and np.array_equal(out, outputs[0]):
+            return ("another generator than in case 1 gave the same output. Hint: draw the mask from the `rng` argument "
+                    "(rng.random(h.shape)), not from a generator of your own with a fixed seed."), out
+        return None, out
+
+    @staticmethod
+    def _identity_problem(h, rate, training, out):
+        """Inference, or rate 0: ``h`` must come back unchanged."""
+        if np.allclose(out, h, rtol=1e-6, atol=1e-7):
+            return None
+        index = tuple(int(k) for k in np.argwhere(~np.isclose(out, h, rtol=1e-6, atol=1e-7))[0])
+        message = f"expected h unchanged; at index {index} expected {h[index]:.6g}, got {out[index]:.6g}."
+        if training:  # rate 0
+            return message + " Hint: with rate 0 no entry is dropped (keep an entry when its uniform draw is >= rate)."
+        if rate and (np.allclose(out, h * (1 - rate), rtol=1e-5, atol=1e-7) or np.allclose(out, h / (1 - rate), rtol=1e-5, atol=1e-7)):
+            return message + (" Hint: do not scale at inference (training=False): inverted dropout already scaled the kept "
+                              "entries by 1 / (1 - rate) during training, so inference returns h as it is.")
+        if np.any(_kept(h, h) & ~_kept(h, out)):
+            return message + " Hint: at inference (training=False) nothing is dropped or scaled: return h unchanged."
+        return message
+
+    @staticmethod
+    def _values_problem(h, rate, out):
+        """A training output with entries other than 0 and h / (1 - rate)."""
+        bad = ~(np.isclose(out, 0.0, rtol=0, atol=1e-12) | np.isclose(out, h / (1 - rate), rtol=1e-5, atol=1e-7))
+        index = tuple(int(k) for k in np.argwhere(bad)[0])
+        message = (f"every entry must be 0 (dropped) or h / (1 - rate) (kept); at index {index} h is {h[index]:.6g}, so "
+                   f"expected 0 or {h[index] / (1 - rate):.6g}, got {out[index]:.6g}.")
+        if _only_zero_or(h, out, 1.0):
+            return message + (" Hint: scale the kept entries by 1 / (1 - rate) (inverted dropout), so that the expected "
+                              "output equals h and nothing needs scaling at inference.")
+        if _only_zero_or(h, out, 1.0 - rate):
+            return message + " Hint: divide the kept entries by the keep probability 1 - rate; do not multiply by it."
+        if _only_zero_or(h, out, 1.0 / rate):
+            return message + " Hint: divide by the keep probability 1 - rate, not by the drop probability rate."
+        return message
+
+    @staticmethod
+    def _share_problem(h, rate, out):
+        """The kept share against 1 - rate, on cases with enough entries."""
+        n = int(np.count_nonzero(h))
+        if n < DROPOUT_MIN_ENTRIES:
+            return None
+        share = float(_kept(h, out).sum()) / n
+        margin = DROPOUT_SIGMAS * np.sqrt(rate * (1 - rate) / n)
+        if abs(share - (1 - rate)) <= margin:
+            return None
+        message = f"kept {share:.1%} of the {n} entries; with rate={rate} about {1 - rate:.0%} should be kept."
+        if _one_mask_for_all(h, out):
+            return message + _ONE_MASK_HINT
+        if abs(share - rate) <= margin:
+            return message + (" Hint: rate is the probability of DROPPING an entry: keep it with probability 1 - rate "
+                              "(rng.random(h.shape) >= rate).")
+        return message
+
+    @staticmethod
+    def _per_unit_problem(h, rate, out):
+        """On copies of one example, each unit's average output (its expected value) must be about h."""
+        n = h.shape[0]
+        shares = _kept(h, out).mean(axis=0)
+        margin = DROPOUT_SIGMAS * np.sqrt(rate * (1 - rate) / n)
+        wrong = np.flatnonzero(np.abs(shares - (1 - rate)) > margin)
+        if not wrong.size:
+            return None
+        j = int(wrong[0])
+        message = (f"unit {j} was kept in {shares[j]:.1%} of the {n} copies, so its average output is "
+                   f"{out[:, j].mean():.4g} where about h = {h[0, j]:.4g} was expected: each entry is kept with "
+                   f"probability 1 - rate = {1 - rate:.0%}, so that its expected value is h.")
+        if _one_mask_for_all(h, out):
+            return message + _ONE_MASK_HINT
+        return message
+
+
+dropout = DropoutExercise(
+    CHAPTER, "dropout", "dropout", points=2,
+    description="inverted dropout: drop each entry with probability rate, scale the rest by 1 / (1 - rate); h unchanged at inference",
+    forbidden=(REFERENCES,), cases=_dropout_cases, reference=f"{REFERENCES}:dropout",
+    returns=FLOAT_ARRAY, arg_names=("h", "rate", "rng", "training"), read_only=("h",),
+)
+
+
+EXERCISES = [relu, relu_derivative, softmax, dense_forward, cross_entropy, backprop_step, keras_mlp, dropout]
 
 
 def yours_or_reference(name: str, answer: Any) -> Callable:

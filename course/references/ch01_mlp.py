@@ -95,3 +95,15 @@ def build_my_mlp():
     ])
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
+
+
+def dropout(h, rate, rng, training):
+    """Inverted dropout: in training, zero each entry with probability ``rate`` and scale the rest by 1 / (1 - rate).
+
+    At inference (``training`` false) ``h`` comes back unchanged. The mask is drawn from ``rng``.
+    """
+    h = np.asarray(h, np.float64)
+    if not training:
+        return h.copy()
+    keep = rng.random(h.shape) >= rate
+    return np.where(keep, h / (1.0 - rate), 0.0)

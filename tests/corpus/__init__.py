@@ -29,7 +29,7 @@ CHAPTERS = {"01_mlp": "corpus.ch01_mlp", "02_cnn": "corpus.ch02_cnn", "03_rnn": 
             "04_gan": "corpus.ch04_gan", "05_transformer": "corpus.ch05_transformer"}
 
 #: What makes a wrong answer wrong.
-WHY = ("values", "type", "in place", "reference", "error", "output", "loss", "accuracy", "not compiled", "form", "size")
+WHY = ("values", "type", "in place", "reference", "error", "output", "loss", "accuracy", "not compiled", "form", "size", "rng")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Case:
         answer: the function (or model builder) a learner would write.
         correct: the label.
         hint: text the checker's message must contain (wrong answers whose mistake is recognised).
-        why: for wrong answers, one of :data:`WHY`.
+        why: for wrong answers, one of :data:`WHY` ("rng": does not draw its random numbers from the generator it is given).
         slow: trains a model (still run in CI).
     """
 

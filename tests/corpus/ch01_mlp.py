@@ -571,6 +571,107 @@ def mlp_course_builder():
 
 
 # --------------------------------------------------------------------------
+# dropout (inverted dropout; the mask comes from rng)
+# --------------------------------------------------------------------------
+
+
+def dropout_uniform_mask(h, rate, rng, training):
+    if not training:
+        return h
+    mask = rng.random(h.shape) >= rate
+    return h * mask / (1 - rate)
+
+
+def dropout_binomial_where(h, rate, rng, training):
+    if training:
+        keep = rng.binomial(1, 1 - rate, size=h.shape).astype(bool)
+        return np.where(keep, h / (1 - rate), 0.0)
+    return h.copy()
+
+
+def dropout_float32(h, rate, rng, training):
+    h = np.asarray(h, np.float32)
+    if not training:
+        return h.copy()
+    keep_probability = np.float32(1 - rate)
+    mask = (rng.random(h.shape, dtype=np.float32) < keep_probability).astype(np.float32)
+    return h * mask * (np.float32(1) / keep_probability)
+
+
+def dropout_uniform_keep_below(h, rate, rng, training):
+    out = np.array(h, dtype=float)
+    if training:
+        out[rng.uniform(0.0, 1.0, size=h.shape) >= 1 - rate] = 0.0
+        out /= 1 - rate          # on its own copy: allowed
+    return out
+
+
+def dropout_no_scaling(h, rate, rng, training):
+    if not training:
+        return h
+    return h * (rng.random(h.shape) >= rate)
+
+
+def dropout_scales_at_inference(h, rate, rng, training):
+    if not training:
+        return h * (1 - rate)
+    return h * (rng.random(h.shape) >= rate) / (1 - rate)
+
+
+def dropout_classic_not_inverted(h, rate, rng, training):
+    """The original (2014) form: no scaling in training, multiply by the keep probability at inference."""
+    if not training:
+        return h * (1 - rate)
+    return h * (rng.random(h.shape) >= rate)
+
+
+def dropout_keeps_with_probability_rate(h, rate, rng, training):
+    if not training:
+        return h
+    return h * (rng.random(h.shape) < rate) / (1 - rate)
+
+
+def dropout_in_place(h, rate, rng, training):
+    if training:
+        h *= (rng.random(h.shape) >= rate) / (1 - rate)
+    return h
+
+
+def dropout_one_mask_per_batch(h, rate, rng, training):
+    if not training:
+        return h
+    return h * (rng.random(h.shape[-1]) >= rate) / (1 - rate)
+
+
+def dropout_global_random(h, rate, rng, training):
+    if not training:
+        return h
+    return h * (np.random.random_sample(h.shape) >= rate) / (1 - rate)
+
+
+def dropout_ignores_training(h, rate, rng, training):
+    return h * (rng.random(h.shape) >= rate) / (1 - rate)
+
+
+def dropout_returns_mask(h, rate, rng, training):
+    if not training:
+        return h
+    return rng.random(h.shape) >= rate
+
+
+def dropout_divides_by_rate(h, rate, rng, training):
+    if not training:
+        return h
+    return h * (rng.random(h.shape) >= rate) / rate
+
+
+def dropout_borrowed(h, rate, rng, training):
+    from course.references.ch01_mlp import dropout
+
+    return dropout(h, rate, rng, training)
+
+
+# --------------------------------------------------------------------------
 
 CASES = [
     # relu
@@ -665,4 +766,23 @@ CASES = [
     _wrong("keras_mlp", "learning rate 1e-6", mlp_learning_rate_far_too_small, "accuracy", hint="below the target", slow=True),
     _wrong("keras_mlp", "softmax regression without a hidden layer", mlp_linear_model, "accuracy", hint="below the target", slow=True),
     _wrong("keras_mlp", "the course's build_mlp", mlp_course_builder, "reference", hint="`course.models.build_mlp`"),
+    # dropout
+    _right("dropout", "uniform draws >= rate, times the mask, divided by 1 - rate", dropout_uniform_mask),
+    _right("dropout", "rng.binomial and np.where", dropout_binomial_where),
+    _right("dropout", "float32 draws and a float32 scale", dropout_float32),
+    _right("dropout", "zeroes its own copy where the draw is >= 1 - rate", dropout_uniform_keep_below),
+    _wrong("dropout", "forgets the 1 / (1 - rate) scaling", dropout_no_scaling, "values", hint="scale the kept entries by 1 / (1 - rate)"),
+    _wrong("dropout", "also scales at inference", dropout_scales_at_inference, "values", hint="do not scale at inference"),
+    _wrong("dropout", "classic dropout, scaled at inference instead of in training", dropout_classic_not_inverted, "values",
+           hint="scale the kept entries by 1 / (1 - rate)"),
+    _wrong("dropout", "drops with probability 1 - rate", dropout_keeps_with_probability_rate, "values", hint="probability of DROPPING"),
+    _wrong("dropout", "multiplies h in place", dropout_in_place, "in place", hint="changed its argument h in place"),
+    _wrong("dropout", "one mask for the whole batch", dropout_one_mask_per_batch, "values", hint="every example got the same mask"),
+    _wrong("dropout", "draws from NumPy's global generator, not rng", dropout_global_random, "rng",
+           hint="draw the mask from the `rng` argument"),
+    _wrong("dropout", "drops at inference too", dropout_ignores_training, "values", hint="nothing is dropped or scaled"),
+    _wrong("dropout", "returns the boolean mask", dropout_returns_mask, "type", hint="got a NumPy bool array"),
+    _wrong("dropout", "divides by rate", dropout_divides_by_rate, "values", hint="not by the drop probability rate"),
+    _wrong("dropout", "calls the course's dropout", dropout_borrowed, "reference",
+           hint="`course.references.ch01_mlp.dropout`"),
 ]
