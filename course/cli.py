@@ -141,7 +141,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         options = GradeOptions(**{name: value for name, value in given.items() if value is not None})
 
         def progress(student: str, chapter: str, record: dict, cached: bool) -> None:
-            seconds = sum(record.get("seconds", {}).values()) if not cached else 0
+            seconds = record.get("seconds", {}).get("job", 0) if not cached else 0
             how = "cached" if cached else f"{seconds:.0f} s"
             print(f"  {student:20s} {chapter:15s} {record['status']:8s} {record['total']:g}/{record['max_total']:g} ({how})", flush=True)
 

@@ -185,7 +185,9 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
                 if not _run_cells(client, notebook, spec, result, watchdog, run_sync, CellTimeoutError, DeadKernelError):
                     return None
                 result.seconds["notebook"] = round(time.monotonic() - start, 2)
+                export_start = time.monotonic()
                 export_dir = _export(client, notebook, spec, result, watchdog, work, CellTimeoutError, DeadKernelError)
+                result.seconds["export"] = round(time.monotonic() - export_start, 2)
             finally:
                 watchdog.watch(None)
                 if pid:  # everything the notebook started goes with its kernel, before any learner code is checked
@@ -389,6 +391,7 @@ def check_answers(spec: JobSpec, export_dir: Path, result: JobResult, watchdog: 
             current = next((n for n in pending if not (out / f"{n}.json").exists()), None)
             if current is not None and (out / f"{current}.started").exists():
                 started_at.setdefault(current, time.monotonic())
+                result.seconds.setdefault("worker_start", round(time.monotonic() - start, 2))
             if current is None:
                 break
             if finished:

@@ -10,13 +10,18 @@ A record is the JSON object stored per student and chapter in grades.json::
 
     {"status": "graded", "message": "", "notes": [...], "sandboxed": true,
      "exercises": {"softmax": {"points": 2.0, "max_points": 2.0, "status": "passed", "message": "..."}},
-     "total": 2.0, "max_total": 2.0, "seconds": {...}}
+     "total": 2.0, "max_total": 2.0, "seconds": {"job": 9.1, "kernel_start": 1.5, "notebook": 4.2, "checks": 3.9, ...}}
+
+``seconds`` says where a notebook's time went: ``job`` (the whole job process),
+``kernel_start`` and ``notebook`` (kernel start included), ``export``,
+``checks`` (``worker_start``: until the first answer was called) and ``judge``.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +118,7 @@ def judge_job(job: Job, result: JobResult | None, failure: str | None, job_dir: 
 
     A record with ``internal_error`` (the grader failed, not the notebook) is not cached.
     """
+    started = time.monotonic()
     chapter = job.chapter
     if result is None:
         record = blank_record(chapter, CRASHED, f"the grader could not grade this notebook ({failure}); run again with --retry-failed.", NOT_GRADED, "not graded: the grader failed on this notebook.")
@@ -153,6 +159,7 @@ def judge_job(job: Job, result: JobResult | None, failure: str | None, job_dir: 
                 record["message"] = f"checking `{exercise.target}` failed: {entry['message']}"
         else:
             entry.update(_judge_outcomes(exercise, job, outcome_dir))
+    record["seconds"]["judge"] = round(time.monotonic() - started, 2)
     return _finish(record)
 
 

@@ -150,10 +150,13 @@ class Runner:
 
     def run(self, job: Job, job_dir: Path, backstop: float) -> tuple[JobResult | None, str | None]:
         """Run one job to its end (or ``backstop`` seconds); return its result, or None and why."""
+        import time
+
         import cloudpickle
 
         if self.cancelled:
             return None, "cancelled"
+        started = time.monotonic()
         env = dict(os.environ)
         env["COURSE_MODE"] = job.spec.mode
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -177,7 +180,9 @@ class Runner:
             with self.lock:
                 self.running.pop(process.pid, None)
         try:
-            return JobResult.from_json((job_dir / "result.json").read_text(encoding="utf-8")), None
+            result = JobResult.from_json((job_dir / "result.json").read_text(encoding="utf-8"))
+            result.seconds["job"] = round(time.monotonic() - started, 2)
+            return result, None
         except (OSError, ValueError):
             tail = (job_dir / "job.log").read_text(errors="replace")[-800:] if (job_dir / "job.log").exists() else ""
             return None, f"the job process exited with code {process.returncode}: {tail.strip()[-400:]}"
