@@ -152,7 +152,7 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
     work = root / "work"
     work.mkdir(parents=True)
     (work / spec.notebook_name).write_text(nbformat.writes(notebook), encoding="utf-8")
-    env = learner_environment(spec.mode, work)
+    env = learner_environment(spec.mode, work, threads=spec.threads)
     client = _client_class()(
         notebook,
         timeout=spec.limits.cell,
@@ -176,7 +176,7 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
     start = time.monotonic()
     export_dir: Path | None = None
     try:
-        with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=None if os.environ.get("COURSE_GRADE_DEBUG") else subprocess.DEVNULL):
+        with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
             pid = getattr(client.km.provisioner, "pid", None)
             (job_dir / "kernel.pid").write_text(str(pid or ""))
             result.seconds["kernel_start"] = round(time.monotonic() - start, 2)
@@ -199,7 +199,7 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
         return None
     finally:
         result.seconds.setdefault("notebook", round(time.monotonic() - start, 2))
-        _kill_group_of(job_dir / "kernel.pid")
+        kill_group_of(job_dir / "kernel.pid")
         if spec.save_executed:
             try:
                 nbformat.write(notebook, job_dir / "executed.ipynb")
@@ -280,7 +280,7 @@ def _death_message(watchdog: Watchdog, spec: JobSpec, where: str) -> str:
     return f"the kernel died during {where} (did the notebook call os._exit(), kill its own process, or crash Python?); later cells were not run."
 
 
-def _kill_group_of(pid_file: Path) -> None:
+def kill_group_of(pid_file: Path) -> None:
     """Kill the process group of a kernel we started (it runs in its own session), if any is left."""
     try:
         pid = int(pid_file.read_text() or 0)
@@ -350,7 +350,7 @@ def _start_worker(spec: JobSpec, request: WorkerRequest, number: int, export_dir
     work = root / "work"
     work.mkdir(parents=True)
     argv = [sys.executable, "-m", "course.grading.worker"]
-    env = learner_environment(spec.mode, work)
+    env = learner_environment(spec.mode, work, threads=spec.threads)
     if spec.sandbox is not None:
         home = spec.sandbox.prepare(root)
         env = spec.sandbox.environment(env, home)

@@ -188,7 +188,7 @@ class Runner:
             return None, f"the job process exited with code {process.returncode}: {tail.strip()[-400:]}"
 
     def _kill(self, process: subprocess.Popen, job_dir: Path) -> None:
-        from course.grading.job import _kill_group_of
+        from course.grading.job import kill_group_of
 
         try:
             os.killpg(process.pid, signal.SIGTERM)
@@ -196,7 +196,7 @@ class Runner:
         except (OSError, subprocess.TimeoutExpired):
             pass
         kill_tree(process.pid)  # a sandboxed kernel or worker dies with the job (--die-with-parent)
-        _kill_group_of(job_dir / "kernel.pid")
+        kill_group_of(job_dir / "kernel.pid")
 
     def cancel_all(self) -> None:
         self.cancelled = True

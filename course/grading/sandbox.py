@@ -36,6 +36,7 @@ import site
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -246,12 +247,18 @@ def _matplotlib_font_lists() -> list[Path]:
     return []
 
 
-def learner_environment(mode: str, work: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+#: Variables that size the thread pools of NumPy's BLAS, OpenMP and TensorFlow.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def learner_environment(mode: str, work: Path, base: dict[str, str] | None = None, threads: int | None = None) -> dict[str, str]:
     """Environment of a student kernel or a checks worker: the grader's, minus secrets, sized.
 
     Only :data:`PASSED_VARIABLES` pass (by prefix), so the teacher's tokens and
     keys never reach learner code; ``COURSE_MODE`` is the run size and temporary
-    files go to ``work``.
+    files go to ``work``. ``threads`` caps the BLAS, OpenMP and TensorFlow
+    thread pools (unless the teacher set them), so that ``--jobs`` notebooks
+    share the cores instead of each spinning up one thread per core.
 
     Example:
         >>> learner_environment("ci", Path("/tmp/w"), {"PATH": "/usr/bin", "AWS_SECRET": "x"})["COURSE_MODE"]
@@ -264,6 +271,9 @@ def learner_environment(mode: str, work: Path, base: dict[str, str] | None = Non
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["TMPDIR"] = str(work)
+    if threads:
+        for variable in THREAD_VARIABLES:
+            env.setdefault(variable, str(threads))
     for variable in ("KERAS_HOME", "HF_HOME", "MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
         if variable in base:
             env[variable] = base[variable]
@@ -326,23 +336,11 @@ class Watchdog:
         self.pid = pid
 
     def _loop(self) -> None:
-        import psutil
-
         while not self._stop.wait(self.interval):
             pid = self.pid
             if pid is None:
                 continue
-            try:
-                process = psutil.Process(pid)
-                family = [process] + process.children(recursive=True)
-            except psutil.Error:
-                continue
-            rss = 0
-            for member in family:
-                try:
-                    rss += member.memory_info().rss
-                except psutil.Error:
-                    pass
+            rss = sum(_resident_bytes(member) for member in family(pid))
             self.peak = max(self.peak, rss)
             if rss > self.limit and self.pid == pid:
                 self.tripped = True
@@ -352,29 +350,86 @@ class Watchdog:
         self._stop.set()
 
 
+_CHILDREN_FILES = os.path.exists(f"/proc/self/task/{os.getpid()}/children")
+
+
+def family(pid: int) -> list[int]:
+    """``pid`` and all its descendants, read from ``/proc/<pid>/task/<tid>/children`` (psutil if that is missing).
+
+    Reading the children files touches only the family; psutil's
+    ``children(recursive=True)`` reads every process of the machine, which
+    the watchdog would do five times a second.
+    """
+    if not _CHILDREN_FILES:  # a kernel without CONFIG_PROC_CHILDREN
+        return _family_psutil(pid)
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    queue += [int(child) for child in handle.read().split()]
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _family_psutil(pid: int) -> list[int]:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return [pid] + [child.pid for child in root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _resident_bytes(pid: int) -> int:
+    """Resident memory of one process (``/proc/<pid>/statm``), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def kill_tree(pid: int, timeout: float = 10) -> None:
     """SIGKILL a process and all its descendants, then wait until they are gone.
 
     For a sandbox this is bwrap and the sandbox's init: the kernel then kills
     every other process of its PID namespace, and the init's exit waits for
-    them, so when this returns nothing the sandbox started is left.
+    them, so when this returns nothing the sandbox started is left. (A zombie
+    counts as gone: it has exited and only waits for its parent to read its status.)
     """
     import psutil
 
-    try:
-        root = psutil.Process(pid)
-        family = [root] + root.children(recursive=True)
-    except psutil.Error:
-        return
-    for member in family:
+    members = []
+    for member_pid in family(pid):
+        try:
+            members.append(psutil.Process(member_pid))
+        except psutil.Error:
+            continue
+    for member in members:
         try:
             member.send_signal(signal.SIGKILL)
         except psutil.Error:
             pass
-    _, alive = psutil.wait_procs(family, timeout=timeout)
-    for member in alive:  # a zombie whose parent has not reaped it yet is dead already
-        try:
-            if member.status() != psutil.STATUS_ZOMBIE:
-                member.send_signal(signal.SIGKILL)
-        except psutil.Error:
-            pass
+    deadline = time.monotonic() + timeout
+    while members and time.monotonic() < deadline:
+        members = [m for m in members if _running(m)]
+        if members:
+            time.sleep(0.02)
+
+
+def _running(process) -> bool:
+    import psutil
+
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
