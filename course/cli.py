@@ -58,6 +58,9 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
         return 2
     for path in report.orphans:
         print(f"note: {path} has no solution notebook; left untouched.")
+    for path in _unregistered(solutions):
+        print(f"note: {path} is not a chapter in course/chapters.py, so no checker, bench or grader knows it "
+              "(see CONTRIBUTING.md, 'Adding a chapter').")
     if args.check:
         for path in report.stale:
             print(f"stale: {path} (run `course notebooks` to regenerate it)")
@@ -71,16 +74,29 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unregistered(solutions: Path) -> list[Path]:
+    """Solution notebooks whose name is not a registered chapter id."""
+    from course.chapters import ids
+
+    return [path for path in sorted(solutions.glob("*.ipynb")) if path.stem not in ids()]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from course.notebooks import chapter_name, execute_notebook, export_html
+    from course.chapters import UnknownChapterError, chapter
+    from course.notebooks import execute_notebook, export_html
 
     solutions = _project_dir(Path(args.solutions))
     paths = sorted(solutions.glob("*.ipynb"))
     if args.chapters:
-        wanted = set(args.chapters)
-        paths = [p for p in paths if chapter_name(p) in wanted or chapter_name(p)[:2] in wanted]
-        if not paths:
-            print(f"error: no solution notebook matches {sorted(wanted)}.", file=sys.stderr)
+        try:  # a registered chapter by any name, or a notebook of this folder by its exact name
+            paths = [solutions / (f"{name}.ipynb" if (solutions / f"{name}.ipynb").exists() else chapter(name).notebook)
+                     for name in dict.fromkeys(args.chapters)]
+        except UnknownChapterError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        missing = [path for path in paths if not path.exists()]
+        if missing:
+            print(f"error: no {', '.join(map(str, missing))} here; run this command from the course's root folder.", file=sys.stderr)
             return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -102,10 +118,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from course.bench import run_bench
+    """Exit 0 when the bench ran and met every target that applies (a CI-sized run has none), 1 on a
+    missed target, 2 when it cannot run as asked."""
+    from course import bench
 
-    record = run_bench(args.chapter, Path(args.out) if args.out else None, part=args.part)
-    return 0 if record.get("targets_met", True) else 1
+    try:
+        record = bench.run_bench(args.chapter, Path(args.out) if args.out else None, part=args.part)
+    except bench.BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 1 if record["targets_met"] is False else 0
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -167,6 +189,11 @@ def _split_pair(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``course`` command's parser; each default comes from the function it is passed to."""
+    from course.chapters import CHAPTERS
+    from course.grading import DEFAULT_LIMITS, SANDBOX_MODES, GradeOptions
+    from course.notebooks import CELL_TIMEOUT
+
     parser = argparse.ArgumentParser(prog="course", description="Deep-learning course: data, notebooks, benchmarks and grading.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -178,30 +205,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("notebooks", help="write notebooks/ from solutions/")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if notebooks/ is stale")
-    p.add_argument("--solutions", default=str(SOLUTIONS_DIR), help="solution notebooks folder (default: solutions)")
-    p.add_argument("--notebooks", default=str(NOTEBOOKS_DIR), help="student notebooks folder (default: notebooks)")
+    p.add_argument("--solutions", default=str(SOLUTIONS_DIR), help="solution notebooks folder (default: %(default)s)")
+    p.add_argument("--notebooks", default=str(NOTEBOOKS_DIR), help="student notebooks folder (default: %(default)s)")
     p.set_defaults(func=cmd_notebooks)
 
     p = sub.add_parser("run", help="execute the solution notebooks headless; write executed copies and HTML")
-    p.add_argument("chapters", nargs="*", help="chapters to run, e.g. 01 or 01_mlp (default: all)")
-    p.add_argument("--solutions", default=str(SOLUTIONS_DIR))
-    p.add_argument("--out", default=str(BUILD_DIR), help="output folder (default: build)")
-    p.add_argument("--cell-timeout", type=int, default=3600, help="seconds one cell may run (default: 3600)")
+    p.add_argument("chapters", nargs="*", help="chapters to run, e.g. 01, 1 or 01_mlp (default: every notebook in --solutions)")
+    p.add_argument("--solutions", default=str(SOLUTIONS_DIR), help="solution notebooks folder (default: %(default)s)")
+    p.add_argument("--out", default=str(BUILD_DIR), help="output folder (default: %(default)s)")
+    p.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT, help="seconds one cell may run (default: %(default)s)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("bench", help="measure a chapter's models (accuracy, time) and write JSON")
-    p.add_argument("chapter", help="chapter number, e.g. 01")
+    p.add_argument("chapter", help="chapter, e.g. 01, 1 or 01_mlp")
     p.add_argument("--out", help="JSON file to write (default: print only)")
-    p.add_argument("--part", help="run one part of the chapter's bench only (05: text or images)")
+    parts = "; ".join(f"{c.number}: {' or '.join(c.bench_parts)}" for c in CHAPTERS if c.bench_parts)
+    p.add_argument("--part", help=f"run one part of the chapter's bench only ({parts})")
     p.set_defaults(func=cmd_bench)
 
-    from course.grading.options import DEFAULT_LIMITS, SANDBOX_MODES, GradeOptions
-
-    default = GradeOptions.default
     (ci_cell, ci_notebook), (full_cell, full_notebook) = DEFAULT_LIMITS["ci"], DEFAULT_LIMITS["full"]
     p = sub.add_parser("grade", help="auto-grade a class: execute notebooks, run the checkers, write grades.csv and feedback")
     p.add_argument("submissions", nargs="?", help="folder with one sub-folder per student (alice/01_mlp.ipynb, ...)")
-    p.add_argument("--out", default="grades.csv", help="grades CSV to write (default: grades.csv)")
+    p.add_argument("--out", default="grades.csv", help="grades CSV to write (default: %(default)s)")
     p.add_argument("--json", help="grades JSON with every message (default: the CSV's name with .json)")
     p.add_argument("--feedback", help="folder for <student>/<chapter>.md feedback (default: feedback/ next to --out)")
     p.add_argument("--config", help="teacher's TOML: points, hidden extra seeds (keep it outside SUBMISSIONS)")
@@ -210,8 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, help="notebooks graded in parallel (default: number of cores)")
     p.add_argument("--cell-timeout", type=float, help=f"seconds per cell, and per exercise check (default: {ci_cell:g}; {full_cell:g} with --full)")
     p.add_argument("--notebook-timeout", type=float, help=f"seconds per notebook (default: {ci_notebook:g}; {full_notebook:g} with --full)")
-    p.add_argument("--memory-mb", type=float, help=f"memory a kernel may use before it is stopped (default: {default('memory_mb'):g})")
-    p.add_argument("--max-output-mb", type=float, help=f"output kept per notebook (default: {default('max_output_mb'):g})")
+    p.add_argument("--memory-mb", type=float, help=f"memory a kernel may use before it is stopped (default: {GradeOptions.memory_mb:g})")
+    p.add_argument("--max-output-mb", type=float, help=f"output kept per notebook (default: {GradeOptions.max_output_mb:g})")
     p.add_argument("--shard", help="i/n: grade only every n-th student starting at i (0 <= i < n), e.g. $JOB_COMPLETION_INDEX/4")
     p.add_argument("--merge", nargs="+", metavar="JSON", help="merge shard JSON files into --out instead of grading")
     p.add_argument("--full", action="store_true", help="run the notebooks full-size (default: CI-sized, COURSE_MODE=ci)")
@@ -222,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executed", help="also save each executed notebook as DIR/<student>/<chapter>.ipynb")
     p.add_argument("--sandbox", choices=SANDBOX_MODES,
                    help="run each notebook in bubblewrap: auto (if it works, else warn), required (refuse without it), off (debugging); "
-                        f"default: {default('sandbox')}")
+                        f"default: {GradeOptions.sandbox}")
     p.set_defaults(func=cmd_grade)
 
     return parser

@@ -33,6 +33,8 @@ def mode() -> str:
         >>> import os; os.environ["COURSE_MODE"] = "ci"
         >>> mode()
         'ci'
+
+    Not taught: :func:`sized` reads it.
     """
     value = os.environ.get(MODE_VARIABLE, "").strip().lower() or "full"
     if value not in MODES:
@@ -44,7 +46,14 @@ def mode() -> str:
 
 
 def is_ci() -> bool:
-    """Return True when the course runs CI-sized (``COURSE_MODE=ci``)."""
+    """Return True when the course runs CI-sized (``COURSE_MODE=ci``).
+
+    Example:
+        >>> is_ci()                      # doctest: +SKIP
+        False
+
+    Not taught: :func:`sized` asks it.
+    """
     return mode() == "ci"
 
 
@@ -56,5 +65,7 @@ def sized(full: T, ci: T) -> T:
 
     Example:
         >>> epochs = sized(full=20, ci=1)
+
+    Used in every chapter from section 1, wherever a number sets how long a run takes.
     """
     return ci if is_ci() else full

@@ -28,6 +28,8 @@ from typing import Iterator
 
 import numpy as np
 
+from course.arguments import check_fraction, check_int, check_positive_int
+
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -67,6 +69,8 @@ def keras_cache_dir() -> Path:
     Example:
         >>> keras_cache_dir()            # doctest: +SKIP
         PosixPath('/home/me/.keras/datasets')
+
+    Taught in Chapter 5, section 6 (where the ResNet's weights are cached).
     """
     home = Path(os.path.expanduser(os.environ.get("KERAS_HOME", "~/.keras")))
     if home.exists() and not os.access(home, os.W_OK):
@@ -75,13 +79,27 @@ def keras_cache_dir() -> Path:
 
 
 def fashion_mnist_paths() -> tuple[Path, ...]:
-    """Return the four cache paths Fashion-MNIST is read from."""
+    """Return the four cache paths Fashion-MNIST is read from (labels, then images; training, then test).
+
+    Example:
+        >>> fashion_mnist_paths()[0].name
+        'train-labels-idx1-ubyte.gz'
+
+    Not taught: ``course data --check`` reports them.
+    """
     folder = keras_cache_dir() / "fashion-mnist"
     return tuple(folder / name for name in FASHION_MNIST_FILES)
 
 
 def movie_review_paths() -> tuple[Path, ...]:
-    """Return the two cache paths of the polarity set: positive, then negative."""
+    """Return the two cache paths of the polarity set: positive, then negative.
+
+    Example:
+        >>> [path.name for path in movie_review_paths()]
+        ['rt-polarity.pos', 'rt-polarity.neg']
+
+    Not taught: ``course data --check`` reports them.
+    """
     folder = keras_cache_dir() / "rt-polaritydata"
     return tuple(folder / name for name in POLARITY_FILES)
 
@@ -107,12 +125,13 @@ def _not_found(name: str, missing: tuple[Path, ...], origin: str, cause: Excepti
     )
 
 
-def _subset(x: np.ndarray, y: np.ndarray, n: int | None, name: str) -> tuple[np.ndarray, np.ndarray]:
-    if n is None:
-        return x, y
-    if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise ValueError(f"{name} must be a positive integer or None (all examples); got {n!r}.")
-    return x[:n], y[:n]
+def _check_subset_size(name: str, n: int | None) -> None:
+    check_int(name, n, minimum=1, allow_none=True, note="None: all examples")
+
+
+def _subset(x: np.ndarray, y: np.ndarray, n: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``n`` examples (all of them when ``n`` is None)."""
+    return (x, y) if n is None else (x[:n], y[:n])
 
 
 def load_fashion_mnist(
@@ -138,17 +157,21 @@ def load_fashion_mnist(
         >>> (x, y), (x_test, y_test) = load_fashion_mnist(n_train=1000)
         >>> x.shape, y[:3]               # doctest: +SKIP
         ((1000, 28, 28), array([9, 0, 0]))
+
+    Taught in Chapter 1, section 1.
     """
     import keras
 
+    _check_subset_size("n_train", n_train)
+    _check_subset_size("n_test", n_test)
     try:
         with _download_timeout(DOWNLOAD_TIMEOUT_S):
             (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
     except Exception as error:  # Keras raises a bare Exception on a failed download.
         missing = tuple(p for p in fashion_mnist_paths() if not p.exists())
         raise _not_found("Fashion-MNIST", missing or fashion_mnist_paths(), FASHION_MNIST_ORIGIN, error) from error
-    x_train, y_train = _subset(x_train, y_train.astype(np.int64), n_train, "n_train")
-    x_test, y_test = _subset(x_test, y_test.astype(np.int64), n_test, "n_test")
+    x_train, y_train = _subset(x_train, y_train.astype(np.int64), n_train)
+    x_test, y_test = _subset(x_test, y_test.astype(np.int64), n_test)
     if normalize:
         x_train = x_train.astype(np.float32) / 255.0
         x_test = x_test.astype(np.float32) / 255.0
@@ -191,6 +214,13 @@ def load_movie_reviews_raw() -> tuple[list[str], np.ndarray]:
     Returns:
         ``texts`` (list of str, positives first) and ``labels`` (int64, shape (N,)).
         Use :func:`load_movie_reviews` for a shuffled train/validation/test split.
+
+    Example:
+        >>> texts, labels = load_movie_reviews_raw()      # doctest: +SKIP
+        >>> len(texts), int(labels.sum())                 # doctest: +SKIP
+        (10662, 5331)
+
+    Taught in Chapter 3, section 5 (through :func:`load_movie_reviews`).
     """
     paths = movie_review_paths()
     if not all(p.exists() for p in paths):
@@ -231,10 +261,13 @@ def load_movie_reviews(
         >>> (x, y), _, (x_test, y_test) = load_movie_reviews()
         >>> x[0], y[0]                   # doctest: +SKIP
         ('a gorgeous , witty , seductive movie .', 1)
+
+    Taught in Chapter 3, section 5.
     """
-    for name, value in (("validation_fraction", validation_fraction), ("test_fraction", test_fraction)):
-        if not 0.0 < value < 0.5:
-            raise ValueError(f"{name} must be between 0 and 0.5; got {value!r}.")
+    check_fraction("validation_fraction", validation_fraction, high=0.5, include_low=False)
+    check_fraction("test_fraction", test_fraction, high=0.5, include_low=False)
+    check_int("seed", seed)
+    _check_subset_size("n_train", n_train)
     texts, labels = load_movie_reviews_raw()
     order = np.random.default_rng(seed).permutation(len(texts))
     texts_array = np.array(texts, dtype=object)[order].astype(str)
@@ -243,7 +276,7 @@ def load_movie_reviews(
     n_val = int(round(len(texts) * validation_fraction))
     test = (texts_array[:n_test], labels[:n_test])
     val = (texts_array[n_test : n_test + n_val], labels[n_test : n_test + n_val])
-    train = _subset(texts_array[n_test + n_val :], labels[n_test + n_val :], n_train, "n_train")
+    train = _subset(texts_array[n_test + n_val :], labels[n_test + n_val :], n_train)
     return train, val, test
 
 
@@ -256,6 +289,13 @@ def load_mnist(
     course's CI has no copy, so no notebook depends on it. Digits are easier
     than clothes: the seed MLP reaches about 97-98% on MNIST but about 87-88%
     on Fashion-MNIST.
+
+    Example:
+        >>> (x, y), (x_test, y_test) = load_mnist()      # doctest: +SKIP
+        >>> x.shape                                      # doctest: +SKIP
+        (60000, 28, 28)
+
+    Not taught: a one-line swap for learners who want the seed tutorials' data.
     """
     import keras
 
@@ -279,8 +319,17 @@ def load_imdb(num_words: int = 10_000) -> tuple[tuple[np.ndarray, np.ndarray], t
     once. Reviews are long (about 230 words) where the polarity snippets are
     one sentence (about 20 words), so accuracies are higher on IMDB (about
     85-88% for an LSTM) than on the polarity set (about 76-77%).
+
+    Example:
+        >>> (x, y), (x_test, y_test) = load_imdb()      # doctest: +SKIP
+        >>> len(x), len(x_test)                         # doctest: +SKIP
+        (25000, 25000)
+
+    Not taught: a one-line swap for learners who want the seed tutorials' data.
     """
     import keras
+
+    check_positive_int("num_words", num_words)
 
     try:
         with _download_timeout(DOWNLOAD_TIMEOUT_S):
@@ -290,7 +339,14 @@ def load_imdb(num_words: int = 10_000) -> tuple[tuple[np.ndarray, np.ndarray], t
 
 
 def dataset_status() -> list[DatasetStatus]:
-    """Report which course datasets are in the Keras cache (``course data --check``)."""
+    """Report which course datasets are in the Keras cache (``course data --check``).
+
+    Example:
+        >>> [status.name for status in dataset_status()]
+        ['fashion_mnist', 'movie_reviews']
+
+    Not taught: behind ``course data --check``.
+    """
     report = []
     for name, paths in (("fashion_mnist", fashion_mnist_paths()), ("movie_reviews", movie_review_paths())):
         missing = tuple(p for p in paths if not p.exists())
@@ -303,6 +359,12 @@ def download_all() -> list[DatasetStatus]:
 
     Run it once on a connected machine before a class that will be offline.
     Raises :class:`DatasetNotFoundError` for the first dataset that fails.
+
+    Example:
+        >>> all(status.cached for status in download_all())   # doctest: +SKIP
+        True
+
+    Not taught: behind ``course data --download``.
     """
     load_fashion_mnist(n_train=1, n_test=1)
     load_movie_reviews_raw()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import platform
 
+from course.arguments import check_one_of
+
 GPU_HINT = (
     "No GPU visible to TensorFlow: training runs on the CPU (fine for this course, slower for "
     "chapters 2, 4 and 5). On Linux with an NVIDIA GPU: pip install \"tensorflow[and-cuda]~=2.21.0\"."
@@ -17,7 +19,14 @@ GPU_HINT = (
 
 
 def gpu_names() -> list[str]:
-    """Return the names of the GPUs TensorFlow can use (empty list on a CPU machine)."""
+    """Return the names of the GPUs TensorFlow can use (empty list on a CPU machine).
+
+    Example:
+        >>> gpu_names()                  # doctest: +SKIP
+        ['NVIDIA H200']
+
+    Not taught: :func:`describe_device` reports them in every notebook's first cell.
+    """
     import tensorflow as tf
 
     names = []
@@ -32,6 +41,12 @@ def configure_gpus() -> None:
 
     Must run before the first tensor is placed on a GPU; calling it later (or on
     a CPU machine) does nothing.
+
+    Example:
+        >>> configure_gpus()
+
+    Not taught: every notebook's first cell (:func:`course.setup.setup_notebook`) and
+    :func:`course.training.fit` call it.
     """
     import tensorflow as tf
 
@@ -48,6 +63,8 @@ def describe_device() -> str:
     Example:
         >>> describe_device()            # doctest: +SKIP
         'CPU (x86_64, 2 cores). No GPU visible to TensorFlow: ...'
+
+    Not taught: printed by every notebook's first cell and by :func:`course.training.fit`.
     """
     names = gpu_names()
     if names:
@@ -60,6 +77,12 @@ def supports_mixed_precision() -> bool:
 
     Mixed precision (float16 maths, float32 weights) speeds those GPUs up by 2-3x;
     on a CPU it is slower, so the course only turns it on where it helps.
+
+    Example:
+        >>> supports_mixed_precision()   # doctest: +SKIP
+        False
+
+    Not taught: :func:`enable_mixed_precision` asks it.
     """
     import tensorflow as tf
 
@@ -80,11 +103,16 @@ def enable_mixed_precision(enabled: bool | str = "auto") -> bool:
     Returns:
         Whether mixed precision is now on. Call it before building models:
         the policy applies to layers created afterwards.
+
+    Example:
+        >>> enable_mixed_precision("auto")   # doctest: +SKIP
+        False
+
+    Not taught: call it before building a model, to train faster on a recent GPU.
     """
     import keras
 
-    if enabled not in (True, False, "auto"):
-        raise ValueError(f"enabled must be True, False or 'auto'; got {enabled!r}.")
+    check_one_of("enabled", enabled, (True, False, "auto"))
     on = supports_mixed_precision() if enabled == "auto" else bool(enabled)
     keras.mixed_precision.set_global_policy("mixed_float16" if on else "float32")
     return on

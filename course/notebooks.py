@@ -14,7 +14,6 @@ executor) and :func:`export_html` renders it with nbconvert: ``course run``.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,8 @@ BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 NBFORMAT_VERSION = 4
+#: Seconds one cell may run when a notebook is executed headless (``course run``).
+CELL_TIMEOUT = 3600
 
 
 class MarkerError(ValueError):
@@ -145,7 +146,7 @@ def notebooks_with_outputs(folder: Path) -> list[Path]:
     return found
 
 
-def execute_notebook(path: Path, timeout: int = 3600, kernel_name: str = "python3", cwd: Path | None = None) -> nbformat.NotebookNode:
+def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT, kernel_name: str = "python3", cwd: Path | None = None) -> nbformat.NotebookNode:
     """Execute a notebook top to bottom with nbclient; return the executed notebook.
 
     Raises ``nbclient.exceptions.CellExecutionError`` naming the failing cell.
@@ -171,14 +172,6 @@ def export_html(notebook: nbformat.NotebookNode, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
     return target
-
-
-def chapter_name(path: Path) -> str:
-    """Chapter id of a notebook file: ``solutions/01_mlp.ipynb`` -> ``01_mlp``."""
-    stem = Path(path).stem
-    if not re.fullmatch(r"\d\d_[a-z0-9_]+", stem):
-        raise ValueError(f"{path} is not named like a chapter notebook (NN_name.ipynb).")
-    return stem
 
 
 def default_kernel_env() -> dict[str, str]:

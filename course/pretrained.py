@@ -24,9 +24,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+
+from course.arguments import check_positive_int, check_texts
+
+if TYPE_CHECKING:
+    import keras_hub
+    import transformers
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -36,13 +42,27 @@ class PretrainedModelNotFoundError(RuntimeError):
 
 
 def hf_cache_dir() -> Path:
-    """The Hugging Face hub cache folder this process uses (``$HF_HOME/hub``)."""
+    """The Hugging Face hub cache folder this process uses (``$HF_HOME/hub``).
+
+    Example:
+        >>> hf_cache_dir().name
+        'hub'
+
+    Not taught: named in the error when the model is missing.
+    """
     home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
     return Path(os.environ.get("HF_HUB_CACHE") or os.path.join(home, "hub"))
 
 
 def is_cached(model_id: str = MODEL_ID) -> bool:
-    """True when the Hub cache holds ``model_id``'s config and weights (no network used)."""
+    """True when the Hub cache holds ``model_id``'s config and weights (no network used).
+
+    Example:
+        >>> is_cached("nobody/no-such-model")
+        False
+
+    Not taught: the tests use it to skip what needs MiniLM.
+    """
     snapshots = hf_cache_dir() / f"models--{model_id.replace('/', '--')}" / "snapshots"
     if not snapshots.is_dir():
         return False
@@ -70,7 +90,7 @@ def _not_found(model_id: str, what: str, error: BaseException) -> PretrainedMode
     )
 
 
-def load_tokenizer(model_id: str = MODEL_ID):
+def load_tokenizer(model_id: str = MODEL_ID) -> transformers.PreTrainedTokenizerBase:
     """Load ``model_id``'s tokenizer with ``transformers.AutoTokenizer`` (a fast WordPiece tokenizer for MiniLM).
 
     Raises:
@@ -80,6 +100,8 @@ def load_tokenizer(model_id: str = MODEL_ID):
         >>> tokenizer = load_tokenizer()                    # doctest: +SKIP
         >>> tokenizer.tokenize("an unforgettable film")     # doctest: +SKIP
         ['an', 'un', '##for', '##get', '##table', 'film']
+
+    Taught in Chapter 5, section 5.
     """
     from transformers import AutoTokenizer
 
@@ -89,7 +111,7 @@ def load_tokenizer(model_id: str = MODEL_ID):
         raise _not_found(model_id, "tokenizer", error) from error
 
 
-def load_encoder(model_id: str = MODEL_ID):
+def load_encoder(model_id: str = MODEL_ID) -> keras_hub.models.BertBackbone:
     """Load ``model_id`` as a Keras 3 model: ``keras_hub.models.BertBackbone.from_preset("hf://" + model_id)``.
 
     Inputs: a dict of ``token_ids``, ``segment_ids`` and ``padding_mask``
@@ -100,6 +122,13 @@ def load_encoder(model_id: str = MODEL_ID):
 
     Raises:
         PretrainedModelNotFoundError: not cached and not downloadable.
+
+    Example:
+        >>> encoder = load_encoder()          # doctest: +SKIP
+        >>> encoder.hidden_dim                # doctest: +SKIP
+        384
+
+    Taught in Chapter 5, section 5.
     """
     import keras_hub
 
@@ -119,10 +148,16 @@ def encode(tokenizer: Any, texts: Sequence[str], max_length: int = 64) -> dict[s
     Returns ``{"token_ids", "segment_ids", "padding_mask"}``, int32 arrays of
     shape ``(n, length)``: WordPiece ids with ``[CLS]`` first and ``[SEP]``
     last, all-zero segment ids (one sentence), and 1 for real tokens, 0 for padding.
+
+    Example:
+        >>> encode(load_tokenizer(), ["a fine film", "bad"])["padding_mask"].tolist()   # doctest: +SKIP
+        [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
+
+    Taught in Chapter 5, section 5.
     """
-    if isinstance(texts, str):
-        raise ValueError("texts must be a list of sentences, not a single string.")
-    batch = tokenizer([str(t) for t in texts], padding="longest", truncation=True, max_length=max_length, return_tensors="np")
+    sentences = check_texts("texts", texts)
+    check_positive_int("max_length", max_length)
+    batch = tokenizer(sentences, padding="longest", truncation=True, max_length=max_length, return_tensors="np")
     ids = np.asarray(batch["input_ids"], dtype=np.int32)
     return {
         "token_ids": ids,
@@ -140,6 +175,12 @@ def mean_pool(sequence_output: Any, padding_mask: Any) -> np.ndarray:
 
     Returns:
         ``(batch, width)`` float32 sentence vectors.
+
+    Example:
+        >>> mean_pool(np.arange(6.0).reshape(1, 3, 2), np.array([[1, 1, 0]])).tolist()
+        [[1.0, 2.0]]
+
+    Taught in Chapter 5, section 5.
     """
     h = np.asarray(sequence_output, dtype=np.float32)
     m = np.asarray(padding_mask, dtype=np.float32)[..., None]
@@ -153,10 +194,16 @@ def extract_features(encoder: Any, tokenizer: Any, texts: Sequence[str], max_len
     Sentences are sorted by length so each batch is padded only to its own
     longest sentence (much faster on a CPU); the rows come back in the
     original order.
+
+    Example:
+        >>> extract_features(load_encoder(), load_tokenizer(), ["a fine film"]).shape   # doctest: +SKIP
+        (1, 384)
+
+    Taught in Chapter 5, section 5.
     """
-    texts = [str(t) for t in texts]
-    if not texts:
-        raise ValueError("texts must hold at least one sentence.")
+    texts = check_texts("texts", texts)
+    check_positive_int("max_length", max_length)
+    check_positive_int("batch_size", batch_size)
     lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
     order = np.argsort(lengths, kind="stable")
     features = np.zeros((len(texts), encoder.hidden_dim), dtype=np.float32)

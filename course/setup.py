@@ -37,6 +37,8 @@ def setup_notebook(seed: int = 42, quiet_tensorflow: bool = True) -> dict[str, s
     Example:
         >>> from course.setup import setup_notebook
         >>> facts = setup_notebook()     # doctest: +SKIP
+
+    Taught in every chapter's first cell.
     """
     if quiet_tensorflow:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

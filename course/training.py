@@ -1,10 +1,14 @@
-"""One ``fit()`` helper used by every chapter, and the callbacks it relies on.
+"""One ``fit()`` helper used by every chapter, and the callbacks and losses it relies on.
 
 ``fit`` is Keras's ``model.fit`` with the course's habits added: it seeds every
 random generator so a rerun gives the same curves, says which device trains,
 can turn on XLA compilation (``jit_compile``), records the seconds each epoch
 took, and checks its arguments so mistakes read as plain sentences rather
 than tracebacks from deep inside TensorFlow. Progress output is Keras's own.
+
+The Keras classes here (:class:`EpochTimer`, :class:`SmoothedSparseCrossentropy`)
+are defined at module level; the loss is registered with Keras (package
+``course``), so a model compiled with it reloads once this module is imported.
 """
 
 from __future__ import annotations
@@ -12,8 +16,13 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
+import keras
 import numpy as np
 
+from course.arguments import (
+    check, check_fraction, check_int, check_non_negative, check_one_of, check_positive_int, check_same_length,
+    check_type,
+)
 from course.device import configure_gpus, describe_device
 
 
@@ -25,55 +34,70 @@ def set_seed(seed: int = 42) -> None:
 
     Example:
         >>> set_seed(0)
+
+    Taught in Chapter 1, section 8.
     """
-    import keras
-
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise ValueError(f"seed must be an integer; got {seed!r}.")
-    keras.utils.set_random_seed(int(seed))
+    keras.utils.set_random_seed(check_int("seed", seed))
 
 
-def epoch_timer():
-    """Return a ``keras.callbacks.Callback`` that adds ``epoch_time`` (seconds) to the History."""
-    import keras
+class EpochTimer(keras.callbacks.Callback):
+    """A Keras callback that adds ``epoch_time`` (seconds the epoch took) to each epoch's logs, so to the History.
 
-    class _EpochTimer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            self._start = time.perf_counter()
+    Example:
+        >>> model.fit(x, y, callbacks=[EpochTimer()]).history["epoch_time"]   # doctest: +SKIP
+        [2.91, 1.07]
 
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            if logs is not None:
-                logs["epoch_time"] = time.perf_counter() - self._start
+    Taught in Chapter 1, section 9 (through :func:`fit`, which always adds one).
+    """
 
-    return _EpochTimer()
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:
+            logs["epoch_time"] = time.perf_counter() - self._start
 
 
-def ema_callbacks(model: Any) -> list:
+def epoch_timer() -> EpochTimer:
+    """Return a new :class:`EpochTimer`: a callback that adds ``epoch_time`` (seconds) to the History.
+
+    Example:
+        >>> isinstance(epoch_timer(), keras.callbacks.Callback)
+        True
+
+    Taught in Chapter 1, section 9 (through :func:`fit`).
+    """
+    return EpochTimer()
+
+
+def ema_callbacks(model: keras.Model) -> list[keras.callbacks.Callback]:
     """Callbacks that make validation and the final model use the optimizer's weight average.
 
     When the optimizer keeps an exponential moving average of the weights
     (``use_ema=True``), ``keras.callbacks.SwapEMAWeights(swap_on_epoch=True)``
     puts the averaged weights in the model at each epoch's end, so the scores
     logged for that epoch are those of the averaged model. Returns ``[]`` otherwise.
-    """
-    import keras
 
+    Example:
+        >>> ema_callbacks(model)              # doctest: +SKIP
+        [<keras.src.callbacks.swap_ema_weights.SwapEMAWeights object at ...>]
+
+    Taught in Chapter 1, section 9 (the course recipe's weight average, through :func:`fit`).
+    """
     if getattr(getattr(model, "optimizer", None), "use_ema", False):
         return [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)]
     return []
 
 
-def _check_arrays(name_x: str, x: Any, name_y: str, y: Any) -> None:
+def _check_labels(name_x: str, x: Any, name_y: str, y: Any) -> None:
+    """Check one label per example when both are arrays (``x`` may also be a ``tf.data.Dataset``, without ``y``)."""
     if y is None or not hasattr(x, "__len__") or not hasattr(y, "__len__"):
         return
-    if len(x) != len(y):
-        raise ValueError(
-            f"{name_x} has {len(x)} examples but {name_y} has {len(y)}: they must match one label per example."
-        )
+    check_same_length(name_x, x, name_y, y, note="one label per example")
 
 
 def fit(
-    model: Any,
+    model: keras.Model,
     x: Any,
     y: Any = None,
     *,
@@ -81,16 +105,17 @@ def fit(
     batch_size: int | None = 32,
     validation_data: tuple | None = None,
     validation_split: float = 0.0,
-    callbacks: Sequence[Any] = (),
+    callbacks: Sequence[keras.callbacks.Callback] = (),
     seed: int | None = 42,
     jit_compile: bool | None = None,
     verbose: str | int = "auto",
-):
+) -> keras.callbacks.History:
     """Train a compiled Keras model; return its ``keras.callbacks.History``.
 
     Args:
         model: a compiled ``keras.Model`` (call ``model.compile(...)`` first).
-        x, y: training inputs and labels (arrays), or a ``tf.data.Dataset`` as ``x``.
+        x, y: training inputs and labels (arrays: ``x`` of shape ``(N, ...)``,
+            ``y`` of shape ``(N,)``), or a ``tf.data.Dataset`` as ``x``.
         epochs: passes over the training data.
         batch_size: examples per gradient step (ignored for a Dataset).
         validation_data: ``(x_val, y_val)`` scored after every epoch.
@@ -110,24 +135,24 @@ def fit(
         with one value per epoch.
 
     Example:
-        >>> model = build_mlp(784)                                  # doctest: +SKIP
+        >>> model = compile_classifier(build_mlp(784))                          # doctest: +SKIP
         >>> history = fit(model, x, y, epochs=5, validation_data=(x_val, y_val))  # doctest: +SKIP
-    """
-    import keras
+        >>> len(history.history["val_accuracy"])                                # doctest: +SKIP
+        5
 
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model; got {type(model).__name__}.")
+    Taught in Chapter 1, section 8.
+    """
+    check_type("model", model, keras.Model, "a keras.Model")
     if not model.compiled:
         raise ValueError("The model is not compiled: call model.compile(optimizer=..., loss=..., metrics=[...]) before fit().")
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer; got {epochs!r}.")
-    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer or None; got {batch_size!r}.")
-    _check_arrays("x", x, "y", y)
+    epochs = check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size, allow_none=True)
+    check_fraction("validation_split", validation_split)
+    _check_labels("x", x, "y", y)
     if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("validation_data must be a pair (x_val, y_val).")
-        _check_arrays("x_val", validation_data[0], "y_val", validation_data[1])
+        check(isinstance(validation_data, (tuple, list)) and len(validation_data) == 2, "validation_data",
+              validation_data, "a pair (x_val, y_val)")
+        _check_labels("x_val", validation_data[0], "y_val", validation_data[1])
     configure_gpus()
     if seed is not None:
         set_seed(seed)
@@ -137,7 +162,7 @@ def fit(
     return model.fit(
         x,
         y,
-        epochs=int(epochs),
+        epochs=epochs,
         batch_size=batch_size,
         validation_data=validation_data,
         validation_split=validation_split,
@@ -147,17 +172,18 @@ def fit(
 
 
 def compile_classifier(
-    model: Any,
-    optimizer: str | Any = "adam",
-    learning_rate: float | Any = 1e-3,
+    model: keras.Model,
+    optimizer: str | keras.optimizers.Optimizer = "adam",
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3,
     jit_compile: bool | str = "auto",
     steps_per_execution: int = 1,
     label_smoothing: float = 0.0,
-):
+) -> keras.Model:
     """Compile a softmax classifier for integer labels: cross-entropy loss, accuracy metric.
 
     Args:
-        model: a ``keras.Model`` whose output is class probabilities.
+        model: a ``keras.Model`` whose output is class probabilities, ``(batch, K)``;
+            it is then trained on integer labels ``(batch,)``.
         optimizer: "adam", "sgd", "momentum" (SGD with momentum 0.9), "rmsprop",
             or a ``keras.optimizers.Optimizer`` (then ``learning_rate`` is ignored).
         learning_rate: a float or a ``keras.optimizers.schedules`` schedule.
@@ -169,20 +195,19 @@ def compile_classifier(
             ``1 - eps + eps / K`` on its class and ``eps / K`` on each of the other
             ``K - 1`` classes (:func:`smoothed_sparse_crossentropy`), so the model is
             not pushed towards ever more confident outputs. Labels stay integers.
-            The loss is ``course.training.SmoothedSparseCrossentropy``, so a saved
-            model reloads once that name has been used (``import course.training``
-            and touch it, as for ``course.models.TransformerEncoderBlock``).
+            The loss is :class:`SmoothedSparseCrossentropy`, registered with Keras,
+            so a saved model reloads once ``course.training`` is imported.
 
     Returns:
         The same model, compiled, so calls can be chained.
 
     Example:
         >>> model = compile_classifier(build_mlp(784), "adam", 1e-3)   # doctest: +SKIP
+        >>> model.optimizer.name                                       # doctest: +SKIP
+        'adam'
+
+    Taught in Chapter 1, section 8; label smoothing in Chapter 5, section 6.
     """
-    import keras
-
-    from course.models import _check_fraction
-
     factories = {
         "adam": lambda: keras.optimizers.Adam(learning_rate),
         "sgd": lambda: keras.optimizers.SGD(learning_rate),
@@ -190,13 +215,12 @@ def compile_classifier(
         "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate),
     }
     if isinstance(optimizer, str):
-        if optimizer not in factories:
-            raise ValueError(f"optimizer must be one of {sorted(factories)} or a keras optimizer; got {optimizer!r}.")
-        optimizer = factories[optimizer]()
-    _check_fraction("label_smoothing", label_smoothing)
+        optimizer = factories[check_one_of("optimizer", optimizer, sorted(factories), note="or a keras optimizer")]()
+    check_fraction("label_smoothing", label_smoothing)
+    check_positive_int("steps_per_execution", steps_per_execution)
     loss: Any = "sparse_categorical_crossentropy"
     if label_smoothing:
-        loss = _smoothed_loss_class()(label_smoothing=float(label_smoothing))
+        loss = SmoothedSparseCrossentropy(label_smoothing=float(label_smoothing))
 
     model.compile(
         optimizer=optimizer,
@@ -220,47 +244,39 @@ def smoothed_sparse_crossentropy(y_true: Any, y_pred: Any, label_smoothing: floa
     Example:
         >>> tuple(smoothed_sparse_crossentropy(np.array([0]), np.array([[0.9, 0.1]]), 0.1).shape)
         (1,)
-    """
-    import keras
 
+    Taught in Chapter 5, section 6 (through ``compile_classifier(label_smoothing=...)``).
+    """
     ops = keras.ops
     ids = ops.cast(ops.reshape(y_true, (-1,)), "int32")
     targets = ops.one_hot(ids, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
     return keras.losses.categorical_crossentropy(targets, y_pred, label_smoothing=label_smoothing)
 
 
-def _smoothed_loss_class():
-    """Create (once) and register the Keras loss class behind ``compile_classifier(label_smoothing=...)``."""
-    import keras
+@keras.saving.register_keras_serializable(package="course")
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """:func:`smoothed_sparse_crossentropy` as a Keras loss that a saved model can store and reload.
 
-    if "SmoothedSparseCrossentropy" in globals():
-        return globals()["SmoothedSparseCrossentropy"]
+    Example:
+        >>> float(SmoothedSparseCrossentropy(0.1)(np.array([0]), np.array([[0.9, 0.1]])))   # doctest: +ELLIPSIS
+        0.2...
 
-    @keras.saving.register_keras_serializable(package="course")
-    class SmoothedSparseCrossentropy(keras.losses.Loss):
-        """:func:`smoothed_sparse_crossentropy` as a Keras loss that a saved model can store and reload."""
+    Taught in Chapter 5, section 6 (through ``compile_classifier(label_smoothing=...)``).
+    """
 
-        def __init__(self, label_smoothing: float = 0.1, name: str = "smoothed_sparse_crossentropy", **kwargs):
-            super().__init__(name=name, **kwargs)
-            self.label_smoothing = float(label_smoothing)
+    def __init__(self, label_smoothing: float = 0.1, name: str = "smoothed_sparse_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.label_smoothing = float(label_smoothing)
 
-        def call(self, y_true, y_pred):
-            return smoothed_sparse_crossentropy(y_true, y_pred, self.label_smoothing)
+    def call(self, y_true, y_pred):
+        return smoothed_sparse_crossentropy(y_true, y_pred, self.label_smoothing)
 
-        def get_config(self):
-            return {**super().get_config(), "label_smoothing": self.label_smoothing}
-
-    globals()["SmoothedSparseCrossentropy"] = SmoothedSparseCrossentropy
-    return SmoothedSparseCrossentropy
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
 
-def __getattr__(name: str):  # build the Keras class on first use, so importing course.training stays light
-    if name == "SmoothedSparseCrossentropy":
-        return _smoothed_loss_class()
-    raise AttributeError(f"module 'course.training' has no attribute {name!r}")
-
-
-def adamw(learning_rate: float | Any = 1e-3, weight_decay: float = 0.05):
+def adamw(learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3,
+          weight_decay: float = 0.05) -> keras.optimizers.AdamW:
     """AdamW: Adam with decoupled weight decay on kernels, not on biases or normalisation scales and shifts.
 
     Each step also shrinks every kernel by ``learning_rate * weight_decay`` of
@@ -273,11 +289,10 @@ def adamw(learning_rate: float | Any = 1e-3, weight_decay: float = 0.05):
     Example:
         >>> adamw(2e-3, weight_decay=0.05).weight_decay
         0.05
-    """
-    import keras
 
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or weight_decay < 0:
-        raise ValueError(f"weight_decay must be a number >= 0, e.g. 0.05; got {weight_decay!r}.")
+    Taught in Chapter 5, section 6.
+    """
+    check_non_negative("weight_decay", weight_decay, note="e.g. 0.05")
     optimizer = keras.optimizers.AdamW(learning_rate, weight_decay=float(weight_decay))
     optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
     return optimizer

@@ -32,3 +32,26 @@ def empty_keras_home(tmp_path, monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", refuse)
     return home
+
+
+@pytest.fixture
+def fake_bench(monkeypatch):
+    """Register a chapter ``99_fake`` whose bench runs the function given: ``fake_bench(run)``.
+
+    The chapter is added to the registry (course.chapters.CHAPTERS) and its
+    bench module to ``sys.modules``, both for this test only.
+    """
+    import sys
+    import types
+
+    from course import chapters
+
+    def register(run):
+        module = types.ModuleType("fake_bench_99")
+        module.run = run
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+        entry = chapters.Chapter(id="99_fake", title="A fake chapter", checks="fake_checks_99", bench=module.__name__)
+        monkeypatch.setattr(chapters, "CHAPTERS", (*chapters.CHAPTERS, entry))
+        return entry
+
+    return register

@@ -76,19 +76,44 @@ def test_run_executes_a_notebook_and_writes_html(tmp_path, monkeypatch):
     assert "42" in (tmp_path / "build" / "01_mlp.html").read_text()
 
 
-def test_bench_without_such_chapter_lists_the_available_ones():
-    with pytest.raises(SystemExit, match="no benchmark for chapter '09'"):
-        main(["bench", "09"])
+def test_run_takes_an_unregistered_notebook_of_the_folder_by_its_exact_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "solutions").mkdir()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell("print(6 * 7)"))
+    nbformat.write(notebook, tmp_path / "solutions" / "06_extra.ipynb")
+    assert main(["run", "06_extra"]) == 0
+    assert (tmp_path / "build" / "06_extra.html").exists()
 
 
-def test_bench_part_is_refused_for_a_chapter_without_parts():
-    with pytest.raises(SystemExit, match="chapter 01's bench has no parts"):
-        main(["bench", "01", "--part", "images"])
+def test_run_refuses_an_unknown_chapter_and_lists_the_chapters(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(_project(tmp_path))
+    assert main(["run", "09"]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown chapter '09'" in err and "01_mlp, 02_cnn" in err
 
 
-def test_bench_01_ci_sized_writes_a_json_record(tmp_path, ci_mode):
+def test_notebooks_notes_a_solution_notebook_that_is_not_a_registered_chapter(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(_project(tmp_path))
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "solutions" / "06_extra.ipynb")
+    assert main(["notebooks"]) == 0
+    assert "solutions/06_extra.ipynb is not a chapter in course/chapters.py" in capsys.readouterr().out
+
+
+def test_bench_without_such_chapter_exits_2_and_lists_the_available_ones(capsys):
+    assert main(["bench", "09"]) == 2
+    err = capsys.readouterr().err
+    assert "no benchmark for chapter '09'" in err and "01 (01_mlp)" in err
+
+
+def test_bench_part_is_refused_for_a_chapter_without_parts(capsys):
+    assert main(["bench", "01", "--part", "images"]) == 2
+    assert "chapter 01's bench has no parts" in capsys.readouterr().err
+
+
+def test_bench_01_ci_sized_exits_0_and_writes_a_json_record(tmp_path, ci_mode):
     out = tmp_path / "bench.json"
-    main(["bench", "01", "--out", str(out)])
+    assert main(["bench", "01", "--out", str(out)]) == 0, "a CI-sized run has no targets: it must not fail"
     record = json.loads(out.read_text())
     assert record["chapter"] == "01" and record["mode"] == "ci"
     assert {m["name"].split()[0] for m in record["models"]} == {"course", "seed"}
@@ -98,26 +123,15 @@ def test_bench_01_ci_sized_writes_a_json_record(tmp_path, ci_mode):
     assert not (tmp_path / "bench.partial.json").exists(), "the partial record should be removed once the full one is written"
 
 
-def test_a_bench_stopped_halfway_keeps_the_models_it_finished(tmp_path, monkeypatch):
-    import keras
-    import numpy as np
+def test_bench_exits_0_when_every_target_is_met(fake_bench):
+    fake_bench(lambda: {"models": [], "targets": {"accuracy >= 0.9": True, "speed-up >= 3": True}})
+    assert main(["bench", "99"]) == 0
 
-    from course import bench
 
-    def half_a_bench():
-        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        x, y = np.zeros((8, 3), "float32"), np.zeros(8, "int32")
-        bench.time_training("first model", model, (x, y), (x, y), epochs=1, batch_size=4)
-        raise KeyboardInterrupt  # stopped before the second model
-
-    monkeypatch.setitem(bench.BENCHES, "99", half_a_bench)
-    out = tmp_path / "bench.json"
-    with pytest.raises(KeyboardInterrupt):
-        bench.run_bench("99", out)
-    partial = json.loads((tmp_path / "bench.partial.json").read_text())
-    assert not out.exists()
-    assert partial["partial"] is True and [m["name"] for m in partial["models"]] == ["first model"]
+def test_bench_exits_1_when_a_target_is_missed(fake_bench, capsys):
+    fake_bench(lambda: {"models": [], "targets": {"accuracy >= 0.9": True, "speed-up >= 3": False}})
+    assert main(["bench", "99"]) == 1
+    assert "target speed-up >= 3: NOT met" in capsys.readouterr().out
 
 
 def test_the_console_command_is_installed():

@@ -24,7 +24,7 @@ def test_fashion_mnist_without_normalize_keeps_uint8_pixels():
 
 
 def test_fashion_mnist_rejects_a_negative_subset_size():
-    with pytest.raises(ValueError, match="n_train must be a positive integer"):
+    with pytest.raises(ValueError, match=r"n_train must be a positive integer or None \(None: all examples\); got -5\."):
         data.load_fashion_mnist(n_train=-5)
 
 
@@ -52,7 +52,7 @@ def test_movie_reviews_are_balanced_enough():
 
 
 def test_movie_reviews_rejects_a_fraction_out_of_range():
-    with pytest.raises(ValueError, match="test_fraction must be between 0 and 0.5"):
+    with pytest.raises(ValueError, match=r"test_fraction must be a number in \(0, 0.5\); got 0.7\."):
         data.load_movie_reviews(test_fraction=0.7)
 
 

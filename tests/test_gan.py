@@ -52,9 +52,9 @@ def test_discriminator_uses_strided_convolutions_and_dropout():
     "builder, kwargs, message",
     [
         (build_generator, {"latent_dim": 0}, "latent_dim must be a positive integer"),
-        (build_generator, {"filters": (64, 32, 16)}, "filters must have exactly 2 entries"),
+        (build_generator, {"filters": (64, 32, 16)}, r"filters must be a sequence of exactly 2 positive integers \(two stride-2 blocks"),
         (build_generator, {"filters": (64, -1)}, "each entry of filters must be a positive integer"),
-        (build_discriminator, {"filters": ()}, "filters must name at least one convolution"),
+        (build_discriminator, {"filters": ()}, "filters must be a non-empty sequence of positive integers"),
         (build_discriminator, {"dropout": 1.0}, r"dropout must be a number in \[0, 1\)"),
     ],
 )
@@ -129,7 +129,7 @@ def test_fit_logs_both_losses_and_updates_both_players(tiny_gan, tmp_path):
 def test_gan_rejects_a_real_label_that_is_not_a_probability_above_one_half():
     from course.gan import GAN
 
-    with pytest.raises(ValueError, match=r"real_label must be in \(0.5, 1\]"):
+    with pytest.raises(ValueError, match=r"real_label must be a number in \(0.5, 1\]; got 0.3\."):
         GAN(build_generator(8, filters=(8, 4)), build_discriminator(filters=(4,)), real_label=0.3)
 
 
@@ -246,7 +246,7 @@ def test_plot_gan_losses_draws_losses_and_discriminator_outputs():
 def test_plot_gan_losses_names_missing_keys():
     from course.plots import plot_gan_losses
 
-    with pytest.raises(ValueError, match="history has no \\['g_loss'\\]"):
+    with pytest.raises(ValueError, match=r"history must be the History of GAN.fit\(\), with d_loss and g_loss; got one without g_loss"):
         plot_gan_losses({"d_loss": [1.0]})
 
 

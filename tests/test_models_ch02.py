@@ -104,13 +104,13 @@ def test_cnn_bn_with_augmentation_predicts_deterministically():
         (build_lenet, {"input_shape": (28, 28)}, r"input_shape must be \(height, width, channels\)"),
         (build_lenet, {"n_classes": 0}, "n_classes must be a positive integer"),
         (build_lenet, {"dropout": 1.0}, r"dropout must be a number in \[0, 1\)"),
-        (build_cnn_bn, {"filters": ()}, "filters must name at least one block"),
+        (build_cnn_bn, {"filters": ()}, r"filters must be a non-empty sequence of positive integers \(one per block\)"),
         (build_cnn_bn, {"filters": (8, -1)}, "each entry of filters must be a positive integer"),
-        (build_cnn_bn, {"filters": (8,) * 6}, "too many"),
+        (build_cnn_bn, {"filters": (8,) * 6}, "filters must be a sequence of at most 4 entries for 28x28 images"),
         (build_cnn_bn, {"dense": 0}, "dense must be a positive integer"),
         (build_cnn_bn, {"convs_per_block": 0}, "convs_per_block must be a positive integer"),
-        (build_augmentation, {"translate": 0.7}, r"translate must be a fraction in \[0, 0.5\)"),
-        (build_augmentation, {"zoom": -0.1}, r"zoom must be a fraction in \[0, 0.5\)"),
+        (build_augmentation, {"translate": 0.7}, r"translate must be a number in \[0, 0.5\); got 0.7"),
+        (build_augmentation, {"zoom": -0.1}, r"zoom must be a number in \[0, 0.5\); got -0.1"),
     ],
 )
 def test_builders_reject_bad_arguments_by_name(builder, kwargs, message):

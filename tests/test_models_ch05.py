@@ -48,6 +48,13 @@ def test_transformer_classifier_saves_and_loads(tmp_path):
     np.testing.assert_allclose(loaded.predict(ids, verbose=0), model.predict(ids, verbose=0), atol=1e-6)
 
 
+def test_chapter5_layers_keep_the_registered_names_that_saved_models_refer_to():
+    import keras
+
+    assert keras.saving.get_registered_name(models.PositionalEmbedding) == "course>PositionalEmbedding"
+    assert keras.saving.get_registered_name(models.TransformerEncoderBlock) == "course>TransformerEncoderBlock"
+
+
 @pytest.mark.parametrize("kwargs, argument", [
     ({"d_model": 30, "heads": 4}, "d_model"), ({"vocab_size": 0}, "vocab_size"), ({"dropout": 1.5}, "dropout"),
     ({"n_blocks": 0}, "n_blocks"),
@@ -152,45 +159,3 @@ def test_attention_plot_draws_one_panel_per_head():
 def test_attention_plot_rejects_token_counts_that_do_not_match():
     with pytest.raises(ValueError, match="queries"):
         plot_attention(np.ones((3, 3)) / 3, ["a", "b"])
-
-
-def test_course_bench_05_is_registered_with_its_targets():
-    from course import bench
-
-    assert bench.BENCHES["05"] is bench.bench_05
-    assert bench.CH05_TARGET_TRANSFORMER == 0.74 and bench.CH05_TARGET_RESNET == 0.935
-    assert bench.BENCH_PARTS["05"] == ("text", "images")
-
-
-def test_bench_05_images_part_ci_sized_trains_both_twins(tmp_path, ci_mode):
-    import json
-
-    from course.bench import run_bench
-
-    run_bench("05", tmp_path / "b.json", part="images")
-    record = json.loads((tmp_path / "b.json").read_text())
-    assert record["part"] == "images" and record["targets_met"] is None
-    assert [(m["skip"], m["architecture"]["depth"]) for m in record["models"]] == [(True, 8), (False, 8)]
-    assert record["resnet_gain_over_plain"] == round(record["models"][0]["test_accuracy"] - record["models"][1]["test_accuracy"], 4)
-
-
-def test_bench_05_trains_the_twins_side_by_side_in_two_processes(tmp_path, ci_mode, monkeypatch):
-    import json
-    import os
-
-    from course import bench
-
-    monkeypatch.setattr(bench, "_twins_in_parallel", lambda: True)  # the full-mode CPU path, CI-sized in the workers
-    bench.run_bench("05", tmp_path / "b.json", part="images")
-    record = json.loads((tmp_path / "b.json").read_text())
-    threads = max(1, (os.cpu_count() or 2) // 2)
-    assert [(m["skip"], m["threads"]) for m in record["models"]] == [(True, threads), (False, threads)], \
-        "each twin should train in its own worker with half the cores"
-    assert not (tmp_path / "b.partial.json").exists()
-
-
-def test_bench_05_refuses_an_unknown_part():
-    from course.bench import run_bench
-
-    with pytest.raises(SystemExit, match="chapter 05's parts are text, images"):
-        run_bench("05", None, part="audio")

@@ -26,7 +26,7 @@ def test_relu_derivative_is_zero_for_negative_inputs():
 
 
 def test_unknown_activation_is_named():
-    with pytest.raises(ValueError, match="Unknown activation"):
+    with pytest.raises(ValueError, match=r"each entry of names must be one of 'sigmoid', .*; got 'swishy'\."):
         plot_activations(names=["swishy"])
 
 
@@ -44,7 +44,8 @@ def test_history_plot_overlays_several_runs_with_their_names():
 
 
 def test_history_plot_names_a_missing_metric():
-    with pytest.raises(ValueError, match="No run recorded metric 'auc'"):
+    with pytest.raises(ValueError, match=r"each entry of metrics must be a metric some run recorded "
+                                         r"\(accuracy, loss, val_accuracy, val_loss\); got 'auc'\."):
         plot_history(HISTORY, metrics=("auc",))
 
 

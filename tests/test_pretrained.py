@@ -53,7 +53,7 @@ def test_mean_pool_of_an_all_padding_row_is_zero_not_nan():
 
 
 def test_encode_rejects_a_single_string():
-    with pytest.raises(ValueError, match="list of sentences"):
+    with pytest.raises(TypeError, match="texts must be a list or array of sentences, not a single string"):
         pretrained.encode(object(), "one sentence")
 
 

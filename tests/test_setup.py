@@ -16,6 +16,13 @@ def test_cpu_machine_gets_a_hint_not_an_error():
     assert describe_device().startswith("CPU") and GPU_HINT in describe_device()
 
 
+def test_mixed_precision_rejects_a_setting_other_than_true_false_or_auto():
+    import pytest
+
+    with pytest.raises(ValueError, match=r"enabled must be one of True, False or 'auto'; got 'on'\."):
+        enable_mixed_precision("on")
+
+
 def test_mixed_precision_auto_stays_off_on_cpu():
     import keras
 

@@ -45,7 +45,7 @@ def test_fit_refuses_an_uncompiled_model():
 
 def test_fit_names_mismatched_lengths():
     x, y = _data()
-    with pytest.raises(ValueError, match="x has 64 examples but y has 10"):
+    with pytest.raises(ValueError, match=r"x and y must be of equal length \(one label per example\); got 64 and 10"):
         fit(_model(), x, y[:10])
 
 
@@ -71,7 +71,7 @@ def test_compile_classifier_momentum_is_sgd_with_momentum():
 
 
 def test_set_seed_rejects_a_non_integer():
-    with pytest.raises(ValueError, match="seed must be an integer"):
+    with pytest.raises(TypeError, match=r"seed must be an integer; got '42' \(str\)"):
         set_seed("42")
 
 
@@ -129,6 +129,19 @@ def test_adamw_shrinks_kernels_but_not_biases_or_batchnorm_scales():
     assert all(after[v.path] == 1.0 for v in variables[1:]), f"biases, gamma and beta should not decay; {after}"
 
 
+def test_smoothed_loss_keeps_the_registered_name_that_saved_models_refer_to():
+    import keras
+
+    from course.training import SmoothedSparseCrossentropy
+
+    assert keras.saving.get_registered_name(SmoothedSparseCrossentropy) == "course>SmoothedSparseCrossentropy"
+
+
+def test_fit_rejects_a_validation_split_of_one():
+    with pytest.raises(ValueError, match=r"validation_split must be a number in \[0, 1\); got 1"):
+        fit(_model(), *_data(), validation_split=1)
+
+
 def test_adamw_rejects_a_negative_weight_decay():
     with pytest.raises(ValueError, match="weight_decay must be a number >= 0"):
         adamw(1e-3, weight_decay=-0.1)
@@ -137,14 +150,11 @@ def test_adamw_rejects_a_negative_weight_decay():
 def test_a_model_compiled_with_label_smoothing_saves_and_reloads(tmp_path):
     import keras
 
-    import course.training
-
     x, y = _data()
     set_seed(0)
     model = compile_classifier(build_mlp(8, hidden=(8,), n_classes=3), label_smoothing=0.1)
     fit(model, x, y, epochs=1, batch_size=16, verbose=0)
     model.save(tmp_path / "smoothed.keras")
-    reloaded = keras.models.load_model(tmp_path / "smoothed.keras",
-                                       custom_objects={"SmoothedSparseCrossentropy": course.training.SmoothedSparseCrossentropy})
+    reloaded = keras.models.load_model(tmp_path / "smoothed.keras")  # the loss is registered: no custom_objects
     assert reloaded.loss.label_smoothing == 0.1, "the reloaded model should keep its smoothed loss"
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)

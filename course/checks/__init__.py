@@ -6,37 +6,35 @@ In a notebook::
     check.softmax(softmax)      # prints one line: passed, or what is wrong
 
 Each chapter module defines its exercises as module-level objects and lists
-them in ``EXERCISES``; :func:`chapter_exercises` finds them by chapter id.
+them in ``EXERCISES``; :func:`chapter_exercises` finds them through the chapter
+registry (:mod:`course.chapters`).
 """
 
 from __future__ import annotations
 
 import importlib
 
+from course.chapters import CHAPTERS, resolve
 from course.checks.core import CheckResult, Exercise, FunctionExercise, ModelExercise, Outcome
 
-CHAPTER_MODULES = {
-    "01_mlp": "course.checks.ch01_mlp",
-    "02_cnn": "course.checks.ch02_cnn",
-    "03_rnn": "course.checks.ch03_rnn",
-    "04_gan": "course.checks.ch04_gan",
-    "05_transformer": "course.checks.ch05_transformer",
-}
+#: Chapter id -> its checks module, from the registry (:mod:`course.chapters`), in chapter order.
+CHAPTER_MODULES: dict[str, str] = {chapter.id: chapter.checks for chapter in CHAPTERS}
 
 
 def chapter_exercises(chapter: str) -> list[Exercise]:
     """Return the graded exercises of a chapter, in notebook order.
 
     Args:
-        chapter: chapter id as in the notebook file name, e.g. ``"01_mlp"``.
+        chapter: the chapter as :func:`course.chapters.resolve` accepts it: ``"01_mlp"``, ``"01"``, ``"1"``.
+
+    Raises:
+        course.chapters.UnknownChapterError: (a ``ValueError``) no such chapter; the message lists them.
 
     Example:
         >>> [e.name for e in chapter_exercises("01_mlp")][:2]
         ['relu', 'relu_derivative']
     """
-    if chapter not in CHAPTER_MODULES:
-        raise ValueError(f"Unknown chapter {chapter!r}; expected one of {sorted(CHAPTER_MODULES)}.")
-    module = importlib.import_module(CHAPTER_MODULES[chapter])
+    module = importlib.import_module(CHAPTER_MODULES[resolve(chapter)])
     return list(module.EXERCISES)
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from course.grading.outcomes import clip
-from course.grading.outputs import atomic_write
+from course.files import atomic_write
 from course.grading.plan import CRASHED, TIMEOUT, CheckState, ExportState, JobResult, JobSpec, WorkerRequest
 from course.grading.sandbox import Sandbox, Watchdog, kill_tree, learner_environment
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: (per cell, per notebook) seconds, by run size.
@@ -199,14 +199,6 @@ class GradeOptions:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise GradingError(f"--{name.replace('_', '-')} {value:g}: expected a positive number.")
-
-    @classmethod
-    def default(cls, name: str):
-        """The default of one field, e.g. ``GradeOptions.default("memory_mb") == 4096`` (for help texts)."""
-        for item in fields(cls):
-            if item.name == name:
-                return item.default
-        raise KeyError(name)
 
 
 def parse_shard(text: str) -> tuple[int, int]:

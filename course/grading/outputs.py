@@ -10,24 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from course.files import atomic_write
 from course.grading.options import GradingError
 
 FORMAT = "course-grades/1"
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace`` (creating the folder)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 @dataclass(frozen=True)

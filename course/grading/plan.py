@@ -78,6 +78,7 @@ class JobSpec:
     save_executed: bool
     sandbox: "Sandbox | None"
     temp_dir: str | None = None
+    threads: int | None = None
     job_dir: str = ""
 
 
@@ -163,21 +164,26 @@ class Chapter:
 
 
 def known_chapters(options: GradeOptions) -> dict[str, str]:
-    """Chapter id -> checker module: the course's chapters plus the ``--checks`` overrides."""
-    from course.checks import CHAPTER_MODULES
+    """Chapter id -> checks module: the registry's chapters (:mod:`course.chapters`), then the ``--checks`` extras."""
+    from course.chapters import CHAPTERS
 
-    known = dict(CHAPTER_MODULES)
+    known = {chapter.id: chapter.checks for chapter in CHAPTERS}
     known.update(options.checks)
     return known
 
 
 def resolve_chapter(name: str, known: dict[str, str]) -> str:
-    """``"01"`` or ``"01_mlp"`` -> ``"01_mlp"``; anything else raises :class:`GradingError`."""
+    """A chapter as :func:`course.chapters.resolve` names it (``"1"``, ``"01"``, ``"mlp"``), or a ``--checks`` extra by id or number."""
+    from course.chapters import UnknownChapterError, resolve
+
     if name in known:
         return name
-    matches = [c for c in known if c.split("_")[0] == name]
-    if len(matches) == 1:
-        return matches[0]
+    try:
+        return resolve(name)
+    except UnknownChapterError:
+        matches = [c for c in known if c.split("_")[0] == name]
+        if len(matches) == 1:
+            return matches[0]
     raise GradingError(f"--only {name!r}: no such chapter; expected one of {sorted(known)} (or its number, e.g. 01).")
 
 
@@ -455,4 +461,16 @@ def _job_spec(job: Job, options: GradeOptions, sandbox: "Sandbox | None") -> Job
         save_executed=options.executed_dir is not None,
         sandbox=sandbox,
         temp_dir=str(options.temp_dir) if options.temp_dir else None,
+        threads=threads_per_job(options),
     )
+
+
+def threads_per_job(options: GradeOptions) -> int:
+    """Cores per notebook, ``cores // jobs`` (at least 1): the thread pools of each kernel and worker are sized to it.
+
+    Example: 2 cores, ``--jobs 2``: 1 thread each, instead of two processes that each spin two BLAS and TensorFlow threads.
+    """
+    import os
+
+    cores = os.cpu_count() or 1
+    return max(1, cores // (options.jobs or cores))

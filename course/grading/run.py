@@ -130,7 +130,7 @@ class ResultCache:
         return None if record["status"] in self.retry else record
 
     def put(self, key: str, record: dict) -> None:
-        from course.grading.outputs import atomic_write
+        from course.files import atomic_write
 
         atomic_write(self.folder / f"{key}.json", json.dumps(record))
 

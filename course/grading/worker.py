@@ -26,7 +26,7 @@ import traceback
 from pathlib import Path
 
 from course.grading.outcomes import Encoder, clip
-from course.grading.outputs import atomic_write
+from course.files import atomic_write
 
 #: The package of reference implementations learner code may not use while it is graded.
 REFERENCES = "course.references"
