@@ -451,6 +451,10 @@ def _worker_error(out: Path, stderr: str) -> str:
 
 def main() -> int:
     """``python -m course.grading.job``: grade one notebook as the grader asks on stdin; write result.json."""
+    # nbformat imports jsonschema, which imports rfc3987_syntax if it is installed (jsonschema[format-nongpl]):
+    # it compiles ~35 Lark grammars for the IRI formats at import, 2.5 CPU-seconds in every job process
+    # (python-jsonschema/jsonschema#1428). No notebook schema uses those formats, so this process does without.
+    sys.modules.setdefault("rfc3987_syntax", None)
     spec: JobSpec = pickle.load(sys.stdin.buffer)
 
     def terminate(signum, frame):  # let finally-blocks shut the kernel down
