@@ -335,3 +335,24 @@ def test_auto_without_bubblewrap_grades_unsandboxed_and_warns_at_the_start_and_t
     err = capsys.readouterr().err
     assert err.startswith("WARNING: grading WITHOUT a sandbox (bubblewrap (`bwrap`) is not installed")
     assert err.rstrip().splitlines()[-1].startswith("WARNING: these grades were produced WITHOUT a sandbox")
+
+
+def test_the_answers_are_copied_out_of_the_kernels_folder_without_following_links(tmp_path):
+    from course.grading.job import _collect_answers
+    from course.grading.plan import ExerciseSpec
+
+    class Spec:
+        exercises = (ExerciseSpec("double", "double"), ExerciseSpec("softmax", "softmax"))
+
+    secret = tmp_path / "teacher" / "secret.pkl"
+    secret.parent.mkdir()
+    secret.write_text(SECRET)
+    export = tmp_path / "work" / ".grader-export"
+    export.mkdir(parents=True)
+    (export / "double.pkl").write_bytes(b"the student's answer")
+    (export / "softmax.pkl").symlink_to(secret)                  # a link planted by the notebook
+    copied = _collect_answers(export, tmp_path / "answers", Spec)
+    assert (copied / "double.pkl").read_bytes() == b"the student's answer" and not (copied / "softmax.pkl").exists()
+    swapped = tmp_path / "work" / ".grader-export-swapped"
+    swapped.symlink_to(secret.parent, target_is_directory=True)  # the whole folder swapped for a link
+    assert list(_collect_answers(swapped, tmp_path / "answers-2", Spec).iterdir()) == []

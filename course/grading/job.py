@@ -31,7 +31,9 @@ import collections
 import math
 import os
 import pickle
+import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -207,8 +209,9 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
                 pass
     if export_dir is None:
         return None
-    result.exports = _read_manifest(export_dir, spec)
-    return export_dir
+    answers = _collect_answers(export_dir, job_dir / "answers", spec)
+    result.exports = _read_manifest(answers, spec)
+    return answers
 
 
 def _run_cells(client, notebook, spec: JobSpec, result: JobResult, watchdog: Watchdog, run_sync, CellTimeoutError, DeadKernelError) -> bool:
@@ -293,15 +296,41 @@ def kill_group_of(pid_file: Path) -> None:
             pass
 
 
-def _read_manifest(export_dir: Path, spec: JobSpec) -> dict[str, ExportState]:
-    """What the export cell found, read without following links the notebook may have planted."""
+def _collect_answers(export_dir: Path, answers: Path, spec: JobSpec) -> Path:
+    """Copy what the export cell wrote (regular files only, no link followed) into the job's own ``answers`` folder.
+
+    The kernel (dead by now) could write anywhere in its working folder, so
+    the export folder might have been swapped for a link to somewhere else;
+    the worker gets this copy, never a path the notebook could choose.
+    """
+    answers.mkdir()
+    names = ["manifest.json"] + [f"{e.target}.pkl" for e in spec.exercises]
+    no_follow = getattr(os, "O_NOFOLLOW", 0)
+    try:
+        folder = os.open(export_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | no_follow)
+    except OSError:
+        return answers
+    try:
+        for name in names:
+            try:
+                source = os.open(name, os.O_RDONLY | no_follow, dir_fd=folder)
+            except OSError:
+                continue
+            with os.fdopen(source, "rb") as handle, open(answers / name, "wb") as copy:
+                if stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    shutil.copyfileobj(handle, copy)
+    finally:
+        os.close(folder)
+    return answers
+
+
+def _read_manifest(answers: Path, spec: JobSpec) -> dict[str, ExportState]:
+    """What the export cell found (from the job's copy of its folder)."""
     import json
 
     exports: dict[str, ExportState] = {}
     try:
-        descriptor = os.open(export_dir / "manifest.json", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(descriptor, "rb") as handle:
-            raw = json.loads(handle.read(1_000_000).decode("utf-8"))
+        raw = json.loads((answers / "manifest.json").read_bytes()[:1_000_000].decode("utf-8"))
     except Exception as error:
         raw, failure = {}, f"the grader's export step failed ({type(error).__name__})"
     else:
@@ -312,7 +341,7 @@ def _read_manifest(export_dir: Path, spec: JobSpec) -> dict[str, ExportState]:
             exports[exercise.name] = ExportState(False, failure)
             continue
         error = clip(entry["error"], 500) if entry.get("error") else None
-        if error is None and not (export_dir / f"{exercise.target}.pkl").is_file():
+        if error is None and not (answers / f"{exercise.target}.pkl").is_file():
             error = "the exported answer went missing"
         exports[exercise.name] = ExportState(True, error)
     return exports
