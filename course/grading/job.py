@@ -45,7 +45,7 @@ from typing import Any
 from course.grading.outcomes import clip
 from course.files import atomic_write
 from course.grading.plan import CRASHED, TIMEOUT, CheckState, ExportState, JobResult, JobSpec, WorkerRequest
-from course.grading.sandbox import Sandbox, Watchdog, kill_tree, learner_environment
+from course.grading.sandbox import Watchdog, kill_tree, learner_environment
 
 EXPORT_SOURCE = '''\
 def __course_grader_export(names, folder):
