@@ -159,8 +159,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             return 0
         if not args.submissions:
             raise GradingError("give the SUBMISSIONS folder (one sub-folder per student), or --merge FILES.")
-        options = GradeOptions(
-            mode="full" if args.full else "ci",
+        given = dict(
+            mode="full" if args.full else None,
             cell_timeout=args.cell_timeout,
             notebook_timeout=args.notebook_timeout,
             memory_mb=args.memory_mb,
@@ -170,15 +170,17 @@ def cmd_grade(args: argparse.Namespace) -> int:
             students=[s for s in args.students.split(",") if s] if args.students else None,
             shard=parse_shard(args.shard) if args.shard else None,
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-            use_cache=not args.no_cache,
-            retry_failed=args.retry_failed,
-            checks=dict(_split_pair(value) for value in args.checks),
-            config=GraderConfig.load(args.config) if args.config else GraderConfig(),
+            use_cache=False if args.no_cache else None,
+            retry_failed=args.retry_failed or None,
+            checks=dict(_split_pair(value) for value in args.checks) or None,
+            config=GraderConfig.load(args.config) if args.config else None,
             executed_dir=Path(args.executed) if args.executed else None,
+            sandbox=args.sandbox,
         )
+        options = GradeOptions(**{name: value for name, value in given.items() if value is not None})
 
         def progress(student: str, chapter: str, record: dict, cached: bool) -> None:
-            seconds = sum(record.get("seconds", {}).values()) if not cached else 0
+            seconds = record.get("seconds", {}).get("job", 0) if not cached else 0
             how = "cached" if cached else f"{seconds:.0f} s"
             print(f"  {student:20s} {chapter:15s} {record['status']:8s} {record['total']:g}/{record['max_total']:g} ({how})", flush=True)
 
@@ -207,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``course`` command's parser; each default comes from the function it is passed to."""
     from course.chapters import CHAPTERS
     from course.figures import FIGURES_DIR
-    from course.grading import DEFAULT_LIMITS, GradeOptions
+    from course.grading import DEFAULT_LIMITS, SANDBOX_MODES, GradeOptions
     from course.notebooks import CELL_TIMEOUT
 
     parser = argparse.ArgumentParser(prog="course", description="Deep-learning course: data, notebooks, benchmarks and grading.")
@@ -246,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--part", help=f"run one part of the chapter's bench only ({parts})")
     p.set_defaults(func=cmd_bench)
 
+    (ci_cell, ci_notebook), (full_cell, full_notebook) = DEFAULT_LIMITS["ci"], DEFAULT_LIMITS["full"]
     p = sub.add_parser("grade", help="auto-grade a class: execute notebooks, run the checkers, write grades.csv and feedback")
     p.add_argument("submissions", nargs="?", help="folder with one sub-folder per student (alice/01_mlp.ipynb, ...)")
     p.add_argument("--out", default="grades.csv", help="grades CSV to write (default: %(default)s)")
@@ -255,11 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", action="append", default=[], help="grade only this chapter (01 or 01_mlp); repeat or comma-separate")
     p.add_argument("--students", help="comma-separated student folders to grade (default: all)")
     p.add_argument("--jobs", type=int, help="notebooks graded in parallel (default: number of cores)")
-    (ci_cell, ci_notebook), (full_cell, full_notebook) = DEFAULT_LIMITS["ci"], DEFAULT_LIMITS["full"]
-    p.add_argument("--cell-timeout", type=float, help=f"seconds per cell, and per exercise check (default: {ci_cell}; {full_cell} with --full)")
-    p.add_argument("--notebook-timeout", type=float, help=f"seconds per notebook (default: {ci_notebook}; {full_notebook} with --full)")
-    p.add_argument("--memory-mb", type=float, default=GradeOptions.memory_mb, help="memory a kernel may use before it is stopped (default: %(default)s)")
-    p.add_argument("--max-output-mb", type=float, default=GradeOptions.max_output_mb, help="output kept per notebook (default: %(default)s)")
+    p.add_argument("--cell-timeout", type=float, help=f"seconds per cell, and per exercise check (default: {ci_cell:g}; {full_cell:g} with --full)")
+    p.add_argument("--notebook-timeout", type=float, help=f"seconds per notebook (default: {ci_notebook:g}; {full_notebook:g} with --full)")
+    p.add_argument("--memory-mb", type=float, help=f"memory a kernel may use before it is stopped (default: {GradeOptions.memory_mb:g})")
+    p.add_argument("--max-output-mb", type=float, help=f"output kept per notebook (default: {GradeOptions.max_output_mb:g})")
     p.add_argument("--shard", help="i/n: grade only every n-th student starting at i (0 <= i < n), e.g. $JOB_COMPLETION_INDEX/4")
     p.add_argument("--merge", nargs="+", metavar="JSON", help="merge shard JSON files into --out instead of grading")
     p.add_argument("--full", action="store_true", help="run the notebooks full-size (default: CI-sized, COURSE_MODE=ci)")
@@ -268,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-failed", action="store_true", help="grade again notebooks whose cached status is timeout or crashed")
     p.add_argument("--checks", action="append", default=[], metavar="CHAPTER=MODULE", help="use these checkers for a chapter (module name or .py file)")
     p.add_argument("--executed", help="also save each executed notebook as DIR/<student>/<chapter>.ipynb")
+    p.add_argument("--sandbox", choices=SANDBOX_MODES,
+                   help="run each notebook in bubblewrap: auto (if it works, else warn), required (refuse without it), off (debugging); "
+                        f"default: {GradeOptions.sandbox}")
     p.set_defaults(func=cmd_grade)
 
     return parser

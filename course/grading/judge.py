@@ -1,0 +1,178 @@
+"""Stage 3, judge: verdicts, in the grader's own process, which learner code never reaches.
+
+:func:`judge_job` turns what a job reported (:class:`~course.grading.plan.JobResult`)
+and the worker's plain-data outcomes into the notebook's record: per exercise
+the points, a status and the checker's message. Hidden cases are judged after
+the public ones, and their messages lose expected values and case
+descriptions (:func:`hide_expected`).
+
+A record is the JSON object stored per student and chapter in grades.json::
+
+    {"status": "graded", "message": "", "notes": [...], "sandboxed": true,
+     "exercises": {"softmax": {"points": 2.0, "max_points": 2.0, "status": "passed", "message": "..."}},
+     "total": 2.0, "max_total": 2.0, "seconds": {"job": 9.1, "kernel_start": 1.5, "notebook": 4.2, "checks": 3.9, ...}}
+
+``seconds`` says where a notebook's time went: ``job`` (the whole job process),
+``kernel_start`` and ``notebook`` (kernel start included), ``export``,
+``checks`` (``worker_start``: until the first answer was called) and ``judge``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from course.grading.outcomes import OutcomeFormatError, decode_outcomes, reference_used
+from course.grading.plan import CRASHED, GRADED, INVALID, MISSING, TIMEOUT, Chapter, Job, JobResult, Settled
+
+#: Statuses of one exercise in the JSON and the feedback, beyond the checker's own
+#: ("passed", "failed", "not done", "error").
+NOT_FOUND, NOT_GRADED = "not found", "not graded"
+
+_EXPECTED = re.compile(
+    r"\bexpected\s+(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]|[-+]?(?:\d[\d_.]*|\.\d+)(?:e[-+]?\d+)?|[-+]?nan|[-+]?inf)",
+    re.IGNORECASE,
+)
+_CASE = re.compile(r"\bcase \d+(?: \((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?")
+
+
+def hide_expected(message: str) -> str:
+    """Remove expected values (numbers, shapes, arrays) and case descriptions from a checker message.
+
+    Example:
+        >>> hide_expected("case 2 (arguments (3, 4)): wrong value at index (0, 1): expected 0.25, got 0.5 (3 of 12 values differ).")
+        'this case: wrong value at index (0, 1): expected <hidden>, got 0.5 (3 of 12 values differ).'
+    """
+    message = _CASE.sub("this case", message)
+    return _EXPECTED.sub("expected <hidden>", message)
+
+
+def _judge_set(exercise: Any, inputs: list, outcomes: list) -> Any:
+    from course.checks.core import ERROR
+
+    try:
+        return exercise.judge(inputs, outcomes)
+    except Exception as error:  # a checker bug must never look like the student's fault, nor crash the batch
+        print(f"warning: the checker of {exercise.id} failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return exercise.result(False, f"the checker itself failed ({type(error).__name__}: {error}); please tell your teacher.", ERROR)
+
+
+def judge_exercise(exercise: Any, points: float, input_sets: list[list], outcome_sets: list[list]) -> dict:
+    """Judge the public set, then each hidden set; return the exercise's entry (points, status, message)."""
+    from course.checks.core import PASSED
+
+    public = _judge_set(exercise, input_sets[0], outcome_sets[0] if outcome_sets else [])
+    if not public.passed:
+        return {"points": 0.0, "max_points": points, "status": public.status, "message": public.message}
+    hidden = len(input_sets) - 1
+    for k in range(1, hidden + 1):
+        outcomes = outcome_sets[k] if k < len(outcome_sets) else []
+        result = _judge_set(exercise, input_sets[k], outcomes)
+        if not result.passed:
+            return {"points": 0.0, "max_points": points, "status": result.status, "message": f"hidden case {k} failed: {hide_expected(result.message)}"}
+    message = public.message + (f" Hidden cases: {hidden} of {hidden} passed." if hidden else "")
+    return {"points": points, "max_points": points, "status": PASSED, "message": message}
+
+
+def blank_record(chapter: Chapter, status: str, message: str, exercise_status: str, exercise_message: str, sandboxed: bool | None = None) -> dict:
+    """A record with 0 points for every exercise (they all get ``exercise_status`` and ``exercise_message``)."""
+    return {
+        "status": status,
+        "message": message,
+        "notes": [],
+        "sandboxed": sandboxed,
+        "exercises": {
+            e.name: {"points": 0.0, "max_points": chapter.points[e.name], "status": exercise_status, "message": exercise_message}
+            for e in chapter.exercises
+        },
+        "total": 0.0,
+        "max_total": sum(chapter.points.values()),
+    }
+
+
+def settled_record(item: Settled) -> dict:
+    """The record of a notebook that was not run: missing, unreadable, or from the cache."""
+    if item.record is not None:
+        return item.record
+    if item.status == MISSING:
+        return blank_record(item.chapter, MISSING, item.reason, NOT_GRADED, f"not graded: no {item.chapter.id}.ipynb was submitted.")
+    return blank_record(item.chapter, INVALID, item.reason, NOT_GRADED, "not graded: the notebook could not be read.")
+
+
+def _finish(record: dict) -> dict:
+    record["total"] = float(sum(e["points"] for e in record["exercises"].values()))
+    record["max_total"] = float(sum(e["max_points"] for e in record["exercises"].values()))
+    return record
+
+
+def judge_job(job: Job, result: JobResult | None, failure: str | None, job_dir: Path | None) -> dict:
+    """The record of one executed notebook.
+
+    Args:
+        job: the planned job (chapter, inputs, points).
+        result: what the job process reported, or None if it failed (``failure`` says why).
+        job_dir: the job's folder, where the worker's outcomes are.
+
+    A record with ``internal_error`` (the grader failed, not the notebook) is not cached.
+    """
+    started = time.monotonic()
+    chapter = job.chapter
+    if result is None:
+        record = blank_record(chapter, CRASHED, f"the grader could not grade this notebook ({failure}); run again with --retry-failed.", NOT_GRADED, "not graded: the grader failed on this notebook.")
+        record["internal_error"] = True
+        return record
+    status = result.status
+    record = blank_record(chapter, status, result.message, NOT_GRADED, "", sandboxed=result.sandboxed)
+    record["notes"] = list(result.notes)[:10]
+    record["seconds"] = dict(result.seconds)
+    outcome_dir = Path(job_dir or ".") / result.outcome_dir.replace("/", "_")
+    for exercise in chapter.exercises:
+        entry = record["exercises"][exercise.name]
+        export = result.exports.get(exercise.name)
+        check = result.checks.get(exercise.name)
+        if exercise.name in job.input_errors:
+            entry.update(status="error", message=job.input_errors[exercise.name])
+        elif export is None:
+            if status == CRASHED:
+                entry["message"] = "not graded: the notebook's kernel died before the answers could be collected."
+            elif status == TIMEOUT:
+                entry["message"] = "not graded: the notebook ran out of time before the answers could be collected."
+            else:
+                entry["message"] = "not graded."
+        elif not export.found:
+            if status == TIMEOUT:
+                entry.update(status=NOT_FOUND, message=f"not found: `{exercise.target}` was not defined before the notebook stopped (time limit).")
+            elif export.error:
+                entry.update(status=NOT_FOUND, message=f"not found: {export.error}.")
+            else:
+                entry.update(status=NOT_FOUND, message=f"not found: define `{exercise.target}` in the notebook.")
+        elif export.error:
+            entry.update(status="error", message=f"`{exercise.target}` could not be copied out of the notebook for grading ({export.error}); make it a plain function that does not hold open files, generators or threads.")
+        elif check is None or check.state != "done":
+            state = check.state if check else "error"
+            entry.update(status=state, message=check.message if check else "not checked.")
+            if state in (TIMEOUT, CRASHED) and record["status"] == GRADED:
+                record["status"] = state
+                record["message"] = f"checking `{exercise.target}` failed: {entry['message']}"
+        else:
+            entry.update(_judge_outcomes(exercise, job, outcome_dir))
+    record["seconds"]["judge"] = round(time.monotonic() - started, 2)
+    return _finish(record)
+
+
+def _judge_outcomes(exercise: Any, job: Job, outcome_dir: Path) -> dict:
+    """Judge one exercise from the worker's files: a reference used scores 0, unreadable files are an error."""
+    from course.checks.core import FAILED
+
+    points = job.chapter.points[exercise.name]
+    try:
+        reference = reference_used(outcome_dir, exercise.name)
+        if reference:
+            return {"points": 0.0, "max_points": points, "status": FAILED, "message": f"`{exercise.target}` uses the course's reference implementation `{reference}`; write your own."}
+        outcome_sets = decode_outcomes(outcome_dir, exercise.name)
+    except (OutcomeFormatError, OSError, ValueError) as error:
+        return {"status": "error", "message": f"the results of `{exercise.target}` came back unreadable ({error})."}
+    return judge_exercise(exercise, points, job.input_sets[exercise.name], outcome_sets)
