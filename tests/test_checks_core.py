@@ -643,11 +643,11 @@ def test_a_model_builder_that_calls_a_forbidden_builder_scores_zero(probed):
 
 
 def test_probed_outcomes_are_plain_data_that_cross_to_the_grader(probed, tmp_path):
-    from course.grading_worker import _Encoder, decode_outcomes
+    from course.grading.outcomes import Encoder, decode_outcomes
 
     inputs = probed.make_inputs(np.random.default_rng(0))
     outcomes = probed.run(_subclassed, inputs)
-    encoder = _Encoder(tmp_path, "tiny")
+    encoder = Encoder(tmp_path, "tiny")
     encoded = [[encoder.encode_outcome(o) for o in outcomes]]
     encoder.save_arrays()
     (tmp_path / "tiny.json").write_text(json.dumps({"sets": encoded}))
