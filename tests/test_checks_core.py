@@ -228,7 +228,7 @@ def test_a_keras_error_inside_a_model_check_reaches_the_learner_as_one_line(prob
     (FLOAT, np.array(2.5), True),
     (FLOAT, np.array([2.5]), False),
     (FLOAT, 2, False),
-], ids=str)
+], ids=lambda v: v.phrase if hasattr(v, "phrase") else f"{type(v).__name__}:{v!r}")
 def test_which_types_count_as_the_declared_one(returns, value, accepted):
     assert returns.accepts(describe_type(value)) is accepted
 
