@@ -217,8 +217,9 @@ def test_a_notebook_that_sleeps_forever_times_out(batch):
 
 
 def test_a_kernel_that_allocates_without_bound_is_stopped_and_reported(batch):
-    assert batch["rows"]["memory_hog"]["01_mlp:status"] == "crashed"
-    assert "more than 600 MB of memory" in record(batch, "memory_hog")["message"]
+    entry = record(batch, "memory_hog")
+    assert batch["rows"]["memory_hog"]["01_mlp:status"] == "crashed", entry
+    assert "more than 600 MB of memory" in entry["message"]
     assert points(batch, "memory_hog") == (0, 0)
 
 

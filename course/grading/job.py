@@ -231,6 +231,11 @@ def _run_cells(client, notebook, spec: JobSpec, result: JobResult, watchdog: Wat
         try:
             client.execute_cell(cell, index)
         except CellTimeoutError:
+            if watchdog.tripped:  # the watchdog killed the kernel, and nbclient only noticed at the time limit
+                result.status = CRASHED
+                result.message = _death_message(watchdog, spec, f"cell {index + 1}")
+                result.stopped_at = index + 1
+                return False
             result.status = TIMEOUT
             if remaining < per_cell:
                 result.message = f"the notebook ran past its total time limit of {spec.limits.notebook:g} s in cell {index + 1}; later cells were not run."
@@ -264,6 +269,10 @@ def _export(client, notebook, spec: JobSpec, result: JobResult, watchdog: Watchd
     try:
         client.execute_cell(cell, len(notebook.cells) - 1, store_history=False)
     except CellTimeoutError:
+        if watchdog.tripped:
+            result.status = CRASHED
+            result.message = _death_message(watchdog, spec, "the grader's export step")
+            return None
         result.status = TIMEOUT
         result.message = result.message or "handing the answers to the grader did not finish in time."
         result.message += " The kernel did not respond afterwards, so nothing could be graded."
