@@ -101,8 +101,6 @@ STATED = {
         f"Dropout {r.CH05_TRANSFORMER['dropout']} fights the overfitting",
         f"We train for {r.CH05_TRANSFORMER_EPOCHS} epochs",
         f"best epoch 6 of {r.CH05_TRANSFORMER_EPOCHS};",
-        f"`build_feature_head(384, hidden={r.CH05_HEAD['hidden']})`, is that model: "
-        f"Dense({r.CH05_HEAD['hidden']}, ReLU), dropout {r.CH05_HEAD['dropout']}",
         f"we go to depth {r.CH05_RESNET['depth']} ($n = {(r.CH05_RESNET['depth'] - 2) // 6}$",
         "three stages of {}, {} and {} channels".format(*r.CH05_RESNET["widths"]),
         f"`strides={r.CH05_RESNET['strides']}`",
@@ -128,8 +126,7 @@ USED = {
                "sized(full=CH04_EPOCHS", "batch_size=CH04_BATCH"],
     "05_transformer": ["CH05_VOCAB, CH05_LENGTH", "(VOCAB, LENGTH, **CH05_TRANSFORMER)", "Adam(CH05_TRANSFORMER_LEARNING_RATE)",
                        "sized(full=CH05_TRANSFORMER_EPOCHS", "Adam(CH05_LSTM_LEARNING_RATE)", "sized(full=CH05_LSTM_EPOCHS",
-                       "batch_size=CH05_TEXT_BATCH", "build_feature_head(minilm.hidden_dim, **CH05_HEAD)",
-                       "Adam(CH05_HEAD_LEARNING_RATE)", "sized(full=CH05_HEAD_EPOCHS", "batch_size=CH05_HEAD_BATCH",
+                       "batch_size=CH05_TEXT_BATCH", "sized(full=CH05_HEAD_EPOCHS", "batch_size=CH05_HEAD_BATCH",
                        'sized(full=CH05_RESNET["depth"]', 'widths=CH05_RESNET["widths"]', 'strides=CH05_RESNET["strides"]',
                        "build_augmentation(**CH05_RESNET_AUGMENT)", "sized(full=CH05_RESNET_EPOCHS", "CH05_RESNET_BATCH",
                        'CH05_RESNET_TRAINING["learning_rate"]', 'weight_decay=CH05_RESNET_TRAINING["weight_decay"]',

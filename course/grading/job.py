@@ -250,6 +250,12 @@ def _run_cells(client, notebook, spec: JobSpec, result: JobResult, watchdog: Wat
             result.stopped_at = index + 1
             result.seconds["last_cell"] = round(time.monotonic() - cell_start, 2)
             return False
+        if watchdog.tripped:  # killed for memory; nbclient may return from the cell before it notices the death
+            result.status = CRASHED
+            result.message = _death_message(watchdog, spec, f"cell {index + 1}")
+            result.stopped_at = index + 1
+            result.seconds["last_cell"] = round(time.monotonic() - cell_start, 2)
+            return False
         note = _cell_error_note(index, cell)
         if note and len(result.notes) < 10:
             result.notes.append(note)
