@@ -174,7 +174,7 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
         ipc.mkdir()
         home = spec.sandbox.prepare(root)
         env = spec.sandbox.environment(env, home)
-        client.sandbox_setup = (lambda argv: spec.sandbox.command(argv, root=root, cwd=work, writable=[ipc]), ipc)
+        client.sandbox_setup = (lambda argv: spec.sandbox.command(argv, root=root, cwd=work, writable=[ipc], references=True), ipc)
     start = time.monotonic()
     export_dir: Path | None = None
     try:

@@ -11,7 +11,10 @@ Flatpak uses; packaged as ``bubblewrap`` by Debian, Ubuntu and Fedora):
 - a read-only view of the system (``/usr``, ``/etc``, the ``/lib`` links), the
   Python environment (its prefixes and site folders) and the ``course``
   package folder alone, never the repository around it (``solutions/``,
-  ``.git``) nor ``course/references/`` (masked by an empty folder);
+  ``.git``); ``course/references/`` is masked by an empty folder for the
+  checks worker, which calls the answers (the kernel keeps it: the notebook's
+  own check and narrative cells use it, and nothing the kernel computes is
+  trusted);
 - nothing else of the host: not the submissions, other students' files, the
   teacher's config, home, output and cache folders (they are not bound, and
   masked if they lie inside something that is);
@@ -127,7 +130,8 @@ class Sandbox:
                 caches.append((variable, str(folder.resolve())))
         return cls(bwrap, tuple(_outermost(readonly)), tuple(symlinks), tuple(masked), tuple(caches), str(package))
 
-    def command(self, argv: list[str], root: Path, cwd: Path, writable: Iterable[Path] = (), readonly: Iterable[Path] = ()) -> list[str]:
+    def command(self, argv: list[str], root: Path, cwd: Path, writable: Iterable[Path] = (), readonly: Iterable[Path] = (),
+                references: bool = False) -> list[str]:
         """``bwrap ... -- argv``: run ``argv`` in this view, with ``root`` (from :meth:`prepare`) as home and /tmp.
 
         Args:
@@ -136,6 +140,9 @@ class Sandbox:
             cwd: working folder inside (bound writable at the same path).
             writable: more host folders bound writable at the same path (the kernel's sockets, the outcomes).
             readonly: more host folders bound read-only at the same path (the exported answers).
+            references: show ``course/references`` (the kernel: the notebook's check cells and
+                narrative cells use them; what the kernel computes is never trusted). The checks
+                worker, which calls the answers, never sees them.
         """
         args = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
         # /tmp first: a later bind may lie under the host's /tmp (a checkout, a job folder) and must stay on top
@@ -146,7 +153,10 @@ class Sandbox:
             args += ["--symlink", target, link]
         if self.course_package and not any(_inside(Path(self.course_package), Path(p)) for p in self.readonly):
             args += ["--ro-bind", self.course_package, self.course_package]
+        shown = str(Path(self.course_package) / "references") if references and self.course_package else None
         for path in self.masked:
+            if shown and (path == shown or path == shown + ".py"):
+                continue
             if os.path.isdir(path):
                 args += ["--tmpfs", path, "--remount-ro", path]
             else:
