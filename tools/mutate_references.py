@@ -391,6 +391,10 @@ def scan(target: Target, seeds: list[int], log: Callable[[str], None] = lambda s
                         "message": failing[0] if failing else None, "equivalent_because": reason if verdict == "equivalent" else None,
                         "declared_equivalent_but_killed": reason is not None and not passed})
         log(f"  {verdict:10s} {mutant.function}:{mutant.line} {mutant.kind}: {mutant.before}  ->  {mutant.after}")
+    made = {(target.exercise, r["before"], r["after"]) for r in records}
+    for exercise, before, after in declared:
+        if exercise == target.exercise and (exercise, before, after) not in made:
+            print(f"  {target.id}: declared equivalent, but no mutant changes `{before}` into `{after}` (stale comment?)")
     return records
 
 
@@ -404,10 +408,10 @@ def summary(records: list[dict], exercise: str) -> dict:
 
 def table(records: list[dict], exercises: list[str]) -> str:
     """The per-exercise table and the total, as text."""
-    rows = [f"{'exercise':40s} {'mutants':>7s} {'killed':>7s} {'equiv.':>7s} {'survived':>8s} {'score':>7s}"]
+    rows = [f"{'exercise':44s} {'mutants':>7s} {'killed':>7s} {'equiv.':>7s} {'survived':>8s} {'score':>7s}"]
     for name in exercises + ["total"]:
         s = summary([{**r, "exercise": "total"} for r in records] if name == "total" else records, name)
-        rows.append(f"{name:40s} {s['mutants']:7d} {s['killed']:7d} {s['equivalent']:7d} {s['survived']:8d} {s['score']:7.1%}")
+        rows.append(f"{name:44s} {s['mutants']:7d} {s['killed']:7d} {s['equivalent']:7d} {s['survived']:8d} {s['score']:7.1%}")
     return "\n".join(rows)
 
 
