@@ -137,6 +137,11 @@ def _softmax_shifted_by(shift):
 _WIDE_SPREAD = ("subtract each row's MAXIMUM: after subtracting the {what} a score can still be 1000 above 0, and exp(1000) "
                 "overflows (try it on [[0, 1000]]).")
 
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation softmax: `e = np.exp(z - z.max(axis=-1, keepdims=True))` -> `e = np.exp(z - z.max(axis=1, keepdims=True))`
+#   is equivalent: z is 2-D, (n_examples, n_classes), as the statement says, so axis 1 is the last axis.
+# mutation softmax: `return e / e.sum(axis=-1, keepdims=True)` -> `return e / e.sum(axis=1, keepdims=True)`
+#   is equivalent: the same reason.
 softmax = HintedFunctionExercise(
     CHAPTER, "softmax", "softmax", points=2, description="row-wise softmax that does not overflow",
     forbidden=(REFERENCES,), cases=_softmax_cases, reference=f"{REFERENCES}:softmax", rtol=1e-4, atol=1e-6,
@@ -253,6 +258,10 @@ def _cross_entropy_mistake(kind):
     return wrong
 
 
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation cross_entropy: `return float(-np.mean(np.log(np.clip(picked, EPS, 1.0))))`
+#   -> `return float(-np.mean(np.log(np.clip(picked, EPS, 1.01))))` is equivalent: the rows are probabilities (the
+#   statement says so), at most 1, so an upper bound of 1.01 never clips anything.
 cross_entropy = HintedFunctionExercise(
     CHAPTER, "cross_entropy", "cross_entropy", points=1, description="mean -log p[true class], clipped, as a float",
     forbidden=(REFERENCES,), cases=_cross_entropy_cases, reference=f"{REFERENCES}:cross_entropy", rtol=1e-4, atol=1e-6,
@@ -301,6 +310,9 @@ def _backprop_cases(rng):
         params["b2"] = rng.normal(0, 0.5, size=k).astype(dtype)
         X = rng.normal(size=(n, d)).astype(dtype)
         cases.append((params, X, rng.integers(0, k, size=n)))
+    params, X, _ = cases[0]
+    X[0] = 0.0                 # with b1[:2] = 0, Z1[0, :2] is exactly 0: there ReLU'(0) = 0, the statement's 1[Z1 > 0]
+    params["b1"][:2] = 0.0
     return cases
 
 
@@ -320,6 +332,9 @@ def _backprop_mistakes(params, X, y):
     Z1 = np.asarray(X, np.float64) @ np.asarray(params["W1"], np.float64) + np.asarray(params["b1"], np.float64)
     forgot_y = {"dW2": H.T @ no_y, "db2": no_y.sum(axis=0), "dW1": np.asarray(X, np.float64).T @ (dH * (Z1 > 0)),
                 "db1": (dH * (Z1 > 0)).sum(axis=0)}
+    dZ2 = P - np.eye(P.shape[1])[np.asarray(y).astype(int)]
+    through_zero = (dZ2 / n @ np.asarray(params["W2"], np.float64).T) * (Z1 >= 0)   # the gradient also passes where Z1 = 0
+    at_zero = {**right, "dW1": np.asarray(X, np.float64).T @ through_zero, "db1": through_zero.sum(axis=0)}
     return [
         ({k: v * n for k, v in right.items()},
          "the gradients are N times too large: the loss is the MEAN over the batch, so divide (P - Y) by N."),
@@ -329,6 +344,7 @@ def _backprop_mistakes(params, X, y):
         (forgot_y, "dZ2 = (P - Y) / N: subtract the one-hot labels Y from the probabilities P."),
         ({**right, "dW1": no_mask["dW1"]}, "dW1 misses the ReLU derivative: multiply dH by (Z1 > 0) before X.T @ dZ1."),
         (no_mask, "the hidden-layer gradients miss the ReLU derivative: dZ1 = dH * (Z1 > 0)."),
+        (at_zero, "where Z1 is exactly 0 the ReLU derivative is 0 (1[Z1 > 0], as TensorFlow): use Z1 > 0, not Z1 >= 0."),
     ]
 
 
@@ -355,8 +371,9 @@ class GradientsExercise(FunctionExercise):
 
     def _case_name(self, i, args):
         params, X, _ = args
+        zeros = ", some of Z1 = X W1 + b1 exactly 0" if np.any(X @ params["W1"] + params["b1"] == 0) else ""
         return (f"case {i + 1} (batch of {len(X)}, {X.shape[1]} inputs, {params['W1'].shape[1]} hidden units, "
-                f"{params['W2'].shape[1]} classes, {X.dtype})")
+                f"{params['W2'].shape[1]} classes, {X.dtype}{zeros})")
 
     def judge(self, inputs, outcomes):
         if len(outcomes) != len(inputs):
@@ -673,6 +690,10 @@ class DropoutExercise(FunctionExercise):
         return message
 
 
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation dropout: `keep = rng.random(h.shape) >= rate` -> `keep = rng.random(h.shape) > rate` is equivalent:
+#   rng.random draws multiples of 2**-53 in [0, 1), so a draw equals rate with probability about 1e-16: the same
+#   mask distribution, and the same mask on every draw a test will ever see.
 dropout = DropoutExercise(
     CHAPTER, "dropout", "dropout", points=2,
     description="inverted dropout: drop each entry with probability rate, scale the rest by 1 / (1 - rate); h unchanged at inference",

@@ -206,6 +206,11 @@ def _shape_mistake(formula):
     return wrong
 
 
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation conv_output_shape: `return int((n + 2 * p - k) // s + 1)` -> `return int((n + 2 * p - k) / s + 1)`
+#   is equivalent: int() truncates toward 0, which is floor for (n + 2p - k) / s + 1 >= 0, so on every input where
+#   the window fits (n + 2p >= k) and more; the float quotient of these small ints is exact or rounds within its
+#   interval, never up to the next integer.
 conv_output_shape = HintedFunctionExercise(
     CHAPTER, "conv_output_shape", "conv_output_shape", points=1,
     description="output size floor((n + 2p - k) / s) + 1 of a convolution or pooling, as an int",

@@ -251,6 +251,10 @@ class PairExercise(HintedFunctionExercise):
         return result
 
 
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation lstm_step: `z_i, z_f, z_c, z_o = np.split(z, 4, axis=-1)` -> `z_i, z_f, z_c, z_o = np.split(z, 4, axis=1)`
+#   is equivalent: z = x_t kernel + h_prev recurrent_kernel + bias is 2-D, (batch, 4n), as the statement's
+#   (batch, n) shapes make it, so axis 1 is the last axis.
 lstm_step = PairExercise(
     CHAPTER, "lstm_step", "lstm_step", points=2,
     description="one LSTM step with Keras's weight layout (gates i, f, c, o); returns the pair (h_t, c_t)",

@@ -557,6 +557,12 @@ class PairExercise(HintedFunctionExercise):
         return np.asarray(self.reference_function(*args), dtype=np.float64)
 
 
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation sample_quality_scores: `shares = np.bincount(p.argmax(axis=1), minlength=p.shape[1]) / len(p)`
+#   -> `shares = np.bincount(p.argmax(axis=-1), minlength=p.shape[1]) / len(p)` is equivalent: probabilities is 2-D,
+#   (N, n_classes), as the statement says, so axis -1 is axis 1.
+# mutation sample_quality_scores: `return float(p.max(axis=1).mean()), int((shares >= min_share).sum())`
+#   -> `return float(p.max(axis=-1).mean()), int((shares >= min_share).sum())` is equivalent: the same reason.
 sample_quality_scores = PairExercise(
     CHAPTER, "sample_quality_scores", "sample_quality_scores", points=1,
     description="mean top-class confidence and number of classes present",
@@ -584,6 +590,10 @@ def _slerp_cases(rng):
     parallel = np.array([1.0, 2.0, 2.0, 4.0]) * rng.choice([1.0, -1.0])   # norm 5: the cosine is exactly 1
     cases.append((parallel, 2.0 * parallel, np.array([0.0, 0.3, 1.0])))     # omega = 0: 0/0 unless handled
     cases.append((parallel, -3.0 * parallel, np.array([0.0, 0.25, 0.5, 1.0])))  # opposite: omega = pi, sin(omega) = 1e-16
+    # Its cosine with 2x itself rounds to 1 + 2.2e-16, and with -2x itself to -1 - 2.2e-16: arccos gives NaN unless clipped.
+    rounding = np.array([-0.5, -0.3, 0.4, 1.0]) * rng.choice([1.0, -1.0])
+    cases.append((rounding, 2.0 * rounding, np.array([0.0, 0.5, 1.0])))
+    cases.append((rounding, -2.0 * rounding, np.array([0.0, 0.5, 1.0])))
     cases.append((rng.standard_normal(8).astype(np.float32), rng.standard_normal(8).astype(np.float32),
                   rng.uniform(0, 1, 5).astype(np.float32)))
     return cases
@@ -593,6 +603,8 @@ def _describe_slerp(args):
     z0, z1, ts = args
     cos = float(np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1)))
     relation = ", z1 parallel to z0" if cos > 1 - 1e-9 else ", z1 opposite to z0" if cos < -1 + 1e-9 else ""
+    if abs(cos) > 1:
+        relation += f", the cosine rounds to {cos:.17g}"
     return f"case (z0 of length {len(z0)}, {np.asarray(z0).dtype}, {len(ts)} values of t{relation})"
 
 
@@ -610,10 +622,25 @@ def _slerp_only_parallel_fallback(z0, z1, ts):
     return (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
 
 
+def _slerp_unclipped(z0, z1, ts):
+    z0, z1, t = np.asarray(z0, np.float64), np.asarray(z1, np.float64), np.asarray(ts, np.float64)[:, None]
+    omega = np.arccos(np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1)))
+    if np.sin(omega) < 1e-6:
+        return (1 - t) * z0 + t * z1
+    return (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
+
+
 def _slerp_of_unit_vectors(z0, z1, ts):
     return _ref("slerp")(np.asarray(z0) / np.linalg.norm(z0), np.asarray(z1) / np.linalg.norm(z1), ts)
 
 
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation slerp: `if np.sin(omega) < 1e-6:` -> `if np.sin(omega) <= 1e-6:` is equivalent: they differ only when
+#   sin(omega) is exactly 1e-6, which no rounding of a learner's cosine can be relied on to reproduce.
+# mutation slerp: `if np.sin(omega) < 1e-6:` -> `if np.sin(omega) < 1.01e-06:` is equivalent as far as a fair test
+#   can tell: they differ only for sin(omega) in [1e-6, 1.01e-6). Near parallel vectors slerp and the straight line
+#   agree there to about 1e-12; near opposite ones the formula is ill-conditioned there (rounding the cosine by
+#   1e-16 moves omega by 1e-10 and the result by about 1e-4 relative), so a case there would fail correct answers.
 slerp = HintedFunctionExercise(
     CHAPTER, "slerp", "slerp", points=1,
     description="spherical interpolation between two noise vectors",
@@ -623,6 +650,9 @@ slerp = HintedFunctionExercise(
         (lambda z0, z1, ts: np.asarray(ts)[:, None] * z1 + (1 - np.asarray(ts)[:, None]) * z0,
          "that is linear interpolation; slerp follows the arc: sin((1-t) omega) / sin(omega) * z0 + sin(t omega) / sin(omega) * z1."),
         (lambda z0, z1, ts: _ref("slerp")(z1, z0, ts), "z0 and z1 are swapped: t = 0 must give z0."),
+        # before the 0/0 mistake: on a cosine that rounds above 1 both give NaN; on an exact one only that one does
+        (_slerp_unclipped, "clip the cosine to [-1, 1] before np.arccos: for parallel or opposite vectors rounding can put it "
+                           "just outside (1 + 2e-16), and arccos of that is NaN."),
         (_slerp_without_fallback, "when z0 and z1 are parallel, sin(omega) = 0 and the formula divides 0 by 0: "
                                   "fall back to linear interpolation when sin(omega) < 1e-6."),
         (_slerp_only_parallel_fallback, "opposite vectors (omega = pi) have sin(omega) = 0 too: test sin(omega) < 1e-6, "

@@ -317,6 +317,11 @@ def _mha_mistake(kind):
 _AVERAGED = ("the heads are combined by concatenation, Concat(head_1, ..., head_h) W^O, which with Keras's weights is the SUM "
              "over heads of head_i W^O_i (einsum 'bhtk,hkd->btd'), not their average.")
 
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation multi_head_attention: `k = np.einsum("bsd,dhk->bhsk", value, wk) + bk[None, :, None, :]`
+#   -> `k = np.einsum("bsd,dhk->bhsk", value, wk) - bk[None, :, None, :]` is equivalent: the key bias adds
+#   q . bk to every score of a query, the same for all its keys, and softmax ignores a shift common to a row
+#   (blocked keys get -1e9 either way): the key bias never changes Keras's MultiHeadAttention output.
 multi_head_attention = ConsistentlyHintedExercise(
     CHAPTER, "multi_head_attention", "multi_head_attention", 2.0,
     "Multi-head attention with keras.layers.MultiHeadAttention's weights (d_model, heads, head_dim).",
@@ -638,7 +643,9 @@ build_classifier_head = HeadExercise(
 
 #: (input height, width, channels, filters, stride) of the blocks the checker builds: identity and projection
 #: shortcuts, stride 2 with unchanged channels, non-square and odd sizes (TensorFlow pads 'same' unevenly there).
-RESIDUAL_CASES = ((8, 8, 8, 8, 1), (8, 8, 4, 8, 2), (8, 6, 6, 12, 1), (8, 8, 8, 8, 2), (7, 7, 6, 6, 2))
+#: The identity block's height and width differ from its channels, so reading the channels from x.shape[1] or
+#: x.shape[2] (a channels-first habit) gives a projection where none belongs.
+RESIDUAL_CASES = ((6, 7, 8, 8, 1), (8, 8, 4, 8, 2), (8, 6, 6, 12, 1), (8, 8, 8, 8, 2), (7, 7, 6, 6, 2))
 BN_ROLES = ("bn1", "bn2", "bn_project")
 
 
@@ -813,7 +820,9 @@ class ResidualBlockExercise(Exercise):
         if kernels.count((1, 1)) != int(projection):
             if projection:
                 return f"{where}: the shape changes, so the shortcut needs one 1x1 Conv2D with strides={stride}, then BatchNormalization."
-            return f"{where}: input and output shapes match, so the shortcut is x itself: no 1x1 convolution."
+            hint = (" Hint: Keras images are channels-last: the channels are x.shape[-1], not x.shape[1]."
+                    if x.shape[1] != filters or x.shape[2] != filters else "")
+            return f"{where}: input and output shapes match, so the shortcut is x itself: no 1x1 convolution.{hint}"
         expected_params = _residual_param_count(c_in, filters, stride)
         if value["params"] != expected_params:
             return (f"{where}: the block has {value['params']:,} parameters; expected {expected_params:,} (3x3 convolutions without bias, "
@@ -887,6 +896,11 @@ def _block_mistake(x, weights, stride, kind):
     return relu(h + shortcut)
 
 
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation residual_block: `def residual_block(x, filters, stride=1):` -> `def residual_block(x, filters, stride=2):`
+#   is equivalent for every call the statement makes: it asks for `residual_block(x, filters, stride)`, the
+#   notebook gives the def line (its default is not the learner's to write), and neither the notebook nor the
+#   checker calls the block without a stride (a learner who drops the default must still pass).
 residual_block = ResidualBlockExercise(
     CHAPTER, "residual_block", "residual_block", 2.0,
     "A basic residual block: two 3x3 conv + BN, identity or 1x1 projection shortcut, ReLU after the sum.",

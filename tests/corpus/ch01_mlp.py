@@ -331,7 +331,7 @@ def cross_entropy_clips_in_place(probs, labels):
 # --------------------------------------------------------------------------
 
 
-def _grads(params, X, y, *, sum_loss=False, db_mean=False, mask=True, subtract_y=True):
+def _grads(params, X, y, *, sum_loss=False, db_mean=False, mask=True, subtract_y=True, at_zero=False):
     """The notebook's backprop with switches for the mistakes below."""
     N = len(X)
     Z1 = X @ params["W1"] + params["b1"]
@@ -345,7 +345,7 @@ def _grads(params, X, y, *, sum_loss=False, db_mean=False, mask=True, subtract_y
     dW2 = H.T @ dZ2
     db2 = dZ2.mean(axis=0) if db_mean else dZ2.sum(axis=0)
     dH = dZ2 @ params["W2"].T
-    dZ1 = dH * (Z1 > 0) if mask else dH
+    dZ1 = dH * ((Z1 >= 0) if at_zero else (Z1 > 0)) if mask else dH
     dW1 = X.T @ dZ1
     db1 = dZ1.mean(axis=0) if db_mean else dZ1.sum(axis=0)
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
@@ -413,6 +413,10 @@ def backprop_db_mean(params, X, y):
 
 def backprop_no_relu_derivative(params, X, y):
     return _grads(params, X, y, mask=False)
+
+
+def backprop_mask_at_zero(params, X, y):
+    return _grads(params, X, y, at_zero=True)
 
 
 def backprop_forgets_y(params, X, y):
@@ -746,6 +750,7 @@ CASES = [
     _wrong("backprop_step", "updates params in place", backprop_updates_params, "in place", hint="changed its argument params['W1'] in place"),
     _wrong("backprop_step", "biases' gradients as means", backprop_db_mean, "values", hint="N times too small"),
     _wrong("backprop_step", "no ReLU derivative", backprop_no_relu_derivative, "values", hint="miss the ReLU derivative"),
+    _wrong("backprop_step", "ReLU derivative 1 at Z1 = 0 (Z1 >= 0)", backprop_mask_at_zero, "values", hint="use Z1 > 0, not Z1 >= 0"),
     _wrong("backprop_step", "forgets to subtract Y", backprop_forgets_y, "values", hint="subtract the one-hot labels"),
     _wrong("backprop_step", "dW2 transposed", backprop_dW2_transposed, "values", hint="has the shape of W2"),
     _wrong("backprop_step", "returns a tuple", backprop_tuple, "type", hint="return a dict"),

@@ -533,6 +533,16 @@ def slerp_only_parallel(z0, z1, ts):
     return (np.sin((1 - ts) * omega) * z0 + np.sin(ts * omega) * z1) / np.sin(omega)
 
 
+def slerp_unclipped_cosine(z0, z1, ts):
+    cos = np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1))
+    with np.errstate(invalid="ignore"):
+        omega = np.arccos(cos)                  # NaN when rounding puts cos just above 1 or below -1
+    ts = np.asarray(ts, float)[:, None]
+    if np.sin(omega) < 1e-6:
+        return (1 - ts) * z0 + ts * z1
+    return (np.sin((1 - ts) * omega) * z0 + np.sin(ts * omega) * z1) / np.sin(omega)
+
+
 def slerp_unit_vectors(z0, z1, ts):
     return slerp_unit_angle(z0 / np.linalg.norm(z0), z1 / np.linalg.norm(z1), ts)
 
@@ -643,6 +653,7 @@ CASES = [
     _wrong("slerp", "z0 and z1 swapped", slerp_swapped, "values", hint="swapped"),
     _wrong("slerp", "no fallback for parallel vectors", slerp_no_fallback, "values", hint="divides 0 by 0"),
     _wrong("slerp", "falls back only when omega < 1e-6", slerp_only_parallel, "values"),
+    _wrong("slerp", "arccos of an unclipped cosine", slerp_unclipped_cosine, "values", hint="clip the cosine to [-1, 1]"),
     _wrong("slerp", "interpolates the unit vectors", slerp_unit_vectors, "values", hint="interpolate the vectors themselves"),
     _wrong("slerp", "returns a list", slerp_list, "type", hint="return a NumPy float array; got a list"),
     _wrong("slerp", "writes into z0", slerp_normalises_in_place, "in place", hint="changed its argument z0 in place"),

@@ -613,7 +613,8 @@ def _block(x, filters, stride=1, *, relu_before_add=False, stride_on_second=Fals
     if not skip:
         return layers.ReLU()(h)
     shortcut = x
-    needs_projection = x.shape[-1] != filters if shortcut_rule == "channels" else (stride != 1 or x.shape[-1] != filters)
+    channels = x.shape[1] if shortcut_rule == "channels first" else x.shape[-1]
+    needs_projection = channels != filters if shortcut_rule == "channels" else (stride != 1 or channels != filters)
     if needs_projection:
         shortcut = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=stride, use_bias=False)(x))
     out = layers.Add()([h, shortcut])
@@ -745,6 +746,8 @@ CASES = [
     _wrong("residual_block", "Conv -> ReLU -> BN", functools.partial(_block, order="relu bn"), "values", hint="not Conv -> ReLU -> BatchNormalization", slow=True),
     _wrong("residual_block", "projection only when the channels change", functools.partial(_block, shortcut_rule="channels"), "error",
            hint="stride != 1 OR the channels change", slow=True),
+    _wrong("residual_block", "channels read from x.shape[1]", functools.partial(_block, shortcut_rule="channels first"), "size",
+           hint="the channels are x.shape[-1]", slow=True),
     _wrong("residual_block", "no shortcut", functools.partial(_block, skip=False), "values", hint="add the shortcut to F(x)", slow=True),
     _wrong("residual_block", "no ReLU after the addition", functools.partial(_block, final_relu=False), "values", hint="ends with a ReLU", slow=True),
     _wrong("residual_block", "convolutions with biases", functools.partial(_block, bias=True), "size", hint="without bias", slow=True),
