@@ -411,6 +411,7 @@ def _pad_cases(rng):
             cases.append((seqs, length, padding, truncating, 0))
     cases.append(([[5, 6], [7, 8, 9, 10, 11]], 4, "pre", "post", -1))    # a padding value other than 0
     cases.append(([[], [3]], 2, "post", "post", 0))                      # an empty sequence
+    cases.append(([[3, 4, 5], [6]], 5, "post", "pre", 0))               # short ones, truncating in front: keep them whole
     cases.append(([[1, 2, 3, 4, 5, 6, 7], [9]], 3))                      # the defaults
     cases.append(([[4, 5, 6, 7, 8], [1, 2]], 4, "pre"))                  # padding given, truncating and value by default
     return cases
@@ -462,13 +463,14 @@ pad_and_truncate = HintedFunctionExercise(
 
 
 def _vectorize_cases(rng):
-    cases = []
+    # First a fixed case whose unknown word sits between known ones, so that each usual mistake gives
+    # its own output there (dropping an unknown word and giving it id 0 differ only in such a sentence).
+    cases = [(["Witty, masterpiece and CHARMING!", "a masterpiece", ""], [PAD, OOV, "witty", "charming", "and"], 4)]
     build = _ref("build_vocabulary")
     for n_sent, max_tokens, length in [(3, 6, 5), (6, 12, 4), (5, 30, 10), (4, 8, 3)]:
         sentences = _random_sentences(rng, n_sent)
         vocabulary = build(_random_sentences(rng, 15), max_tokens)
         cases.append((sentences, vocabulary, length))
-    cases.append((["Witty, and CHARMING!", "a masterpiece", ""], [PAD, OOV, "witty", "charming", "and"], 4))
     return cases
 
 
