@@ -59,7 +59,7 @@ STATED = {
     ],
     "02_cnn": lambda: [
         f"after {r.CH02_LENET_EPOCHS} epochs and the seed tutorial's CNN 90.2% after {r.CH02_SEED['epochs']}",
-        f"94.2% after {r.CH02_BN_EPOCHS} epochs (the course's target is {ch02_cnn.TARGET_BN_AUG:.0%})",
+        f"94.2% after {r.CH02_BN_EPOCHS} epochs (the target for this chapter is {ch02_cnn.TARGET_BN_AUG:.0%})",
         f"decays along a cosine from ${_power(r.CH02_LENET_LEARNING_RATE)}$ to 0 over the run, "
         f"batches of {r.CH02_BATCH} and {r.CH02_STEPS_PER_EXECUTION} steps per call",
         f"a larger learning rate (${_power(r.CH02_BN_LEARNING_RATE)}$ here)",
@@ -93,14 +93,14 @@ STATED = {
         f"**at least {ch04_gan.TARGET_CLASSES} classes present and a mean confidence of at least "
         f"{ch04_gan.TARGET_CONFIDENCE}** on {r.CH04_SAMPLES:,} samples",
         f"the sample-quality score on {r.CH04_SAMPLES:,} samples",
-        f"Full mode trains {r.CH04_EPOCHS} epochs on all 60,000 images at batch {r.CH04_BATCH}",
+        f"We train {r.CH04_EPOCHS} epochs on all 60,000 images at batch {r.CH04_BATCH}",
     ],
     "05_transformer": lambda: [
         f"({r.CH05_VOCAB:,} most frequent words, {r.CH05_LENGTH} ids per sentence",
         f"($d = {r.CH05_TRANSFORMER['d_model']}$, {r.CH05_TRANSFORMER['heads']} heads)",
         f"Dropout {r.CH05_TRANSFORMER['dropout']} fights the overfitting",
         f"We train for {r.CH05_TRANSFORMER_EPOCHS} epochs",
-        f"best epoch 6 of {r.CH05_TRANSFORMER_EPOCHS};",
+        f"best epoch 6 of {r.CH05_TRANSFORMER_EPOCHS}).",
         f"we go to depth {r.CH05_RESNET['depth']} ($n = {(r.CH05_RESNET['depth'] - 2) // 6}$",
         "three stages of {}, {} and {} channels".format(*r.CH05_RESNET["widths"]),
         f"`strides={r.CH05_RESNET['strides']}`",
