@@ -11,7 +11,8 @@ import pytest
 
 from course.checks import chapter_exercises
 from course.checks.core import (
-    ERROR, FAILED, FLOAT, FLOAT_ARRAY, INT, INT_ARRAY, MAX_MESSAGE_CHARS, NOT_DONE, PASSED, CheckResult, FunctionExercise,
+    ERROR, FAILED, FLOAT, FLOAT_ARRAY, GRADER_KERNEL_VARIABLE, INT, INT_ARRAY, LEFT_TO_GRADER, MAX_MESSAGE_CHARS, NOT_DONE, PASSED,
+    CheckResult, FunctionExercise,
     Guard, HintedFunctionExercise, ModelExercise, Outcome, TrainingBudget, call_safely, compare_arrays, describe_type,
     one_line, requires_layer, run_checks,
 )
@@ -750,6 +751,48 @@ def test_the_target_is_the_budgets_in_every_run_size(monkeypatch):
     for mode in ("full", "ci"):
         monkeypatch.setenv("COURSE_MODE", mode)
         assert exercise.min_score() == 0.9
+
+
+def _counting_exercise(trained: list):
+    exercise = _trained_exercise()
+    train = exercise.train
+    exercise.train = lambda model: (trained.append(True), train(model))
+    return exercise
+
+
+def test_inside_a_graded_kernel_a_model_check_judges_the_outputs_and_leaves_training_to_the_grader(monkeypatch):
+    import keras
+
+    def good():
+        model = _sequential(_dense(activation="softmax"))
+        model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+        return model
+
+    monkeypatch.setenv(GRADER_KERNEL_VARIABLE, "1")
+    trained: list = []
+    result = _counting_exercise(trained).check(good, quiet=True)
+    assert trained == [] and result.status == LEFT_TO_GRADER and result.points == 0, result.line()
+    assert result.line().startswith("[TO BE TRAINED BY THE GRADER] 00_test:tiny (0/") and "outputs and loss are right" in result.message
+
+
+def test_inside_a_graded_kernel_a_model_with_wrong_outputs_still_fails_at_once(monkeypatch):
+    import keras
+
+    def two_outputs():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return model
+
+    monkeypatch.setenv(GRADER_KERNEL_VARIABLE, "1")
+    result = _trained_exercise().check(two_outputs, quiet=True)
+    assert result.status == FAILED and "expected (3,)" in result.message, result.line()
+
+
+def test_outside_the_grader_a_model_check_trains_the_model(monkeypatch):
+    monkeypatch.delenv(GRADER_KERNEL_VARIABLE, raising=False)
+    trained: list = []
+    result = _counting_exercise(trained).check(lambda: _tiny_model(), quiet=True)
+    assert trained == [True] and result.status in (PASSED, FAILED), result.line()
 
 
 # --- the legacy model path (chapters not yet judged by their outputs) -------------------------------------------

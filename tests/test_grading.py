@@ -325,6 +325,10 @@ def test_the_kernel_runs_in_a_fresh_copy_folder_without_the_teachers_config(batc
     assert spy["env"]["COURSE_MODE"] == "ci"
 
 
+def test_the_kernel_is_told_it_runs_under_the_grader_so_model_checks_skip_training(batch):
+    assert _spy_report(batch)["env"]["COURSE_GRADER_KERNEL"] == "1"
+
+
 def test_the_teachers_config_may_not_live_inside_the_submissions_folder(batch, tmp_path):
     inside = batch["submissions"] / "grading.toml"
     inside.write_text("[grader]\nseed = 1\n")

@@ -172,6 +172,11 @@ import numpy as np
 
 #: Status words of a CheckResult.
 PASSED, FAILED, NOT_DONE, ERROR = "passed", "failed", "not done", "error"
+#: Status of a model exercise checked inside a kernel that ``course grade`` runs: its outputs and loss were
+#: judged there, its training is left to the grader's own check of the same answer (which gives the points).
+LEFT_TO_GRADER = "left to the grader"
+#: Set (to "1") by ``course grade`` in the kernels it starts: check cells there skip training (see LEFT_TO_GRADER).
+GRADER_KERNEL_VARIABLE = "COURSE_GRADER_KERNEL"
 DEFAULT_SEED = 20261122
 #: Longest message a CheckResult keeps (longer ones are cut, keeping a trailing hint).
 MAX_MESSAGE_CHARS = 420
@@ -228,8 +233,9 @@ class CheckResult:
         passed: True when every test case passed.
         points: points earned (``max_points`` if passed, else 0).
         max_points: points the exercise is worth.
-        status: "passed", "failed", "not done" (NotImplementedError) or "error"
-            (the learner's code raised).
+        status: "passed", "failed", "not done" (NotImplementedError), "error"
+            (the learner's code raised) or "left to the grader" (a model exercise
+            checked inside a graded notebook: see :data:`LEFT_TO_GRADER`).
         message: one line a learner can act on; made one plain bounded line
             here (:func:`one_line`), whoever wrote it.
     """
@@ -248,7 +254,7 @@ class CheckResult:
 
     def line(self) -> str:
         """The one line shown to the learner."""
-        mark = "PASSED" if self.passed else ("NOT DONE" if self.status == NOT_DONE else "FAILED")
+        mark = "PASSED" if self.passed else {NOT_DONE: "NOT DONE", LEFT_TO_GRADER: "TO BE TRAINED BY THE GRADER"}.get(self.status, "FAILED")
         return f"[{mark}] {self.exercise} ({self.points:g}/{self.max_points:g} points): {self.message}"
 
     def __str__(self) -> str:
@@ -1342,6 +1348,8 @@ class ModelExercise(Exercise):
             value["requires"] = required.value if required.ok else f"could not inspect the model's layers ({required.error}: {required.detail})"
         if self.structure_verdict(case, value) or self.train is None:
             return Outcome(value=value)  # do not train a model that cannot pass
+        if guard is not NO_GUARD and os.environ.get(GRADER_KERNEL_VARIABLE) == "1":
+            return Outcome(value={**value, "left_to_grader": True})  # the grader trains this answer once, in its worker
         keras.utils.set_random_seed(self.seed)
         trained = call_answer(self.train, model)
         if not trained.ok:
@@ -1407,6 +1415,9 @@ class ModelExercise(Exercise):
             return self.result(False, problem)
         if self.train is None:
             return self.result(True, "the model has the expected outputs and loss.")
+        if value.get("left_to_grader"):
+            return self.result(False, "the model's outputs and loss are right; training it on the budget and scoring it are left to the "
+                                      "grader's own check of this answer, which gives the points.", LEFT_TO_GRADER)
         if "predictions" not in value:
             return self.result(False, "no predictions came back from the trained model.", ERROR)
         scored = call_answer(self.score, value["predictions"])

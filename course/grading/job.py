@@ -42,6 +42,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from course.checks.core import GRADER_KERNEL_VARIABLE
 from course.grading.outcomes import clip
 from course.files import atomic_write
 from course.grading.plan import CRASHED, TIMEOUT, CheckState, ExportState, JobResult, JobSpec, WorkerRequest
@@ -155,6 +156,7 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
     work.mkdir(parents=True)
     (work / spec.notebook_name).write_text(nbformat.writes(notebook), encoding="utf-8")
     env = learner_environment(spec.mode, work, threads=spec.threads)
+    env[GRADER_KERNEL_VARIABLE] = "1"  # the notebook's model checks skip training: the worker trains each answer once
     client = _client_class()(
         notebook,
         timeout=spec.limits.cell,
