@@ -149,6 +149,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from course.grading import GraderConfig, GradeOptions, GradingError, grade, merge, parse_shard
+    from course.grading.outputs import render_statistics
 
     try:
         if args.merge:
@@ -156,6 +157,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 raise GradingError("--merge takes JSON files only; leave out SUBMISSIONS.")
             data = merge(args.merge, args.out, args.json, args.feedback)
             print(f"merged {len(args.merge)} files: {len(data['students'])} students -> {args.out}")
+            print(render_statistics(data["statistics"]), end="")
             return 0
         if not args.submissions:
             raise GradingError("give the SUBMISSIONS folder (one sub-folder per student), or --merge FILES.")
@@ -193,6 +195,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 130
     print(f"graded {len(report.data['students'])} students in {report.seconds:.0f} s "
           f"({report.executed} notebooks run, {report.cached} from the cache) -> {args.out}")
+    print(render_statistics(report.data["statistics"]), end="")
     return 0
 
 

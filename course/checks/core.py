@@ -781,6 +781,14 @@ class Exercise:
         """Compare outcomes with the reference; return the CheckResult."""
         raise NotImplementedError
 
+    def case_verdicts(self, inputs: list, outcomes: list[Outcome]) -> list[CheckResult]:
+        """One verdict per test case, for partial credit (the grader's ``partial = true``).
+
+        The default judges the whole set as one case: an exercise whose cases
+        are not independent (a model, a training step) is all or nothing.
+        """
+        return [self.judge(inputs, outcomes)]
+
     # --- helpers shared by subclasses ---------------------------------------
     def result(self, passed: bool, message: str, status: str | None = None) -> CheckResult:
         status = status or (PASSED if passed else FAILED)
@@ -961,6 +969,24 @@ class FunctionExercise(Exercise):
             if problem:
                 return self.result(False, f"{self._case_name(i, args)}: {problem}.")
         return self.result(True, f"correct on all {len(inputs)} random test cases.")
+
+
+    def case_verdicts(self, inputs: list[tuple], outcomes: list[Outcome]) -> list[CheckResult]:
+        """Each case judged alone (through :meth:`judge`, so a subclass's hints and rules apply), numbered as in the set.
+
+        Example:
+            >>> ex = FunctionExercise("00", "double", "double", reference=lambda x: 2 * x, cases=lambda rng: [(1.0,), (2.0,)])
+            >>> [v.passed for v in ex.case_verdicts([(1.0,), (2.0,)], [Outcome(value=2.0), Outcome(value=3.0)])]
+            [True, False]
+        """
+        if len(outcomes) != len(inputs):
+            return [self.judge(inputs, outcomes)]
+        verdicts = []
+        for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
+            verdict = self.judge([args], [outcome])
+            verdict.message = re.sub(r"^case 1\b", f"case {i + 1}", verdict.message)
+            verdicts.append(verdict)
+        return verdicts
 
 
 @dataclass

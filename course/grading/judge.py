@@ -31,6 +31,8 @@ from course.grading.plan import CRASHED, GRADED, INVALID, MISSING, TIMEOUT, Chap
 #: Statuses of one exercise in the JSON and the feedback, beyond the checker's own
 #: ("passed", "failed", "not done", "error").
 NOT_FOUND, NOT_GRADED = "not found", "not graded"
+#: Status of an exercise graded with partial credit that passed some of its test cases, not all.
+PARTIAL = "partial"
 
 _EXPECTED = re.compile(
     r"\bexpected\s+(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]|[-+]?(?:\d[\d_.]*|\.\d+)(?:e[-+]?\d+)?|[-+]?nan|[-+]?inf)",
@@ -60,9 +62,56 @@ def _judge_set(exercise: Any, inputs: list, outcomes: list) -> Any:
         return exercise.result(False, f"the checker itself failed ({type(error).__name__}: {error}); please tell your teacher.", ERROR)
 
 
-def judge_exercise(exercise: Any, points: float, input_sets: list[list], outcome_sets: list[list]) -> dict:
-    """Judge the public set, then each hidden set; return the exercise's entry (points, status, message)."""
+def _case_verdicts(exercise: Any, inputs: list, outcomes: list) -> list:
+    try:
+        verdicts = exercise.case_verdicts(inputs, outcomes)
+    except Exception as error:  # as in _judge_set: the checker's bug, never the student's fault
+        print(f"warning: the checker of {exercise.id} failed on single cases: {type(error).__name__}: {error}", file=sys.stderr)
+        verdicts = []
+    return verdicts or [_judge_set(exercise, inputs, outcomes)]
+
+
+def judge_partial(exercise: Any, points: float, input_sets: list[list], outcome_sets: list[list]) -> dict:
+    """Partial credit: ``points`` times the share of test cases passed, public and hidden together.
+
+    The message names each failed public case with the checker's message and
+    counts the hidden ones (their values never shown). With no case passed,
+    the entry is the all-or-nothing one (the first failure's status and message).
+
+    Example: 3 of 4 public cases and 1 of 2 hidden ones passed, 2 points:
+    ``{"points": 1.33, "status": "partial", "message": "3 of 4 public cases passed; case 2 (...): ...;
+    hidden cases: 1 of 2 passed. Partial credit: 4 of 6 cases."}``
+    """
     from course.checks.core import PASSED
+
+    public = _case_verdicts(exercise, input_sets[0], outcome_sets[0] if outcome_sets else [])
+    hidden = [v for k in range(1, len(input_sets))
+              for v in _case_verdicts(exercise, input_sets[k], outcome_sets[k] if k < len(outcome_sets) else [])]
+    passed = sum(v.passed for v in public) + sum(v.passed for v in hidden)
+    total = len(public) + len(hidden)
+    if passed == total:
+        message = f"correct on all {len(public)} public cases" + (f" and all {len(hidden)} hidden ones." if hidden else ".")
+        return {"points": points, "max_points": points, "status": PASSED, "message": message}
+    if passed == 0:
+        first = public[0]  # every case failed, the public ones first
+        return {"points": 0.0, "max_points": points, "status": first.status, "message": first.message}
+    failed = [v.message.rstrip(".") for v in public if not v.passed]
+    parts = [f"{len(public) - len(failed)} of {len(public)} public cases passed" + (f"; failed: {'; '.join(failed)}" if failed else "")]
+    if hidden:
+        parts.append(f"hidden cases: {sum(v.passed for v in hidden)} of {len(hidden)} passed")
+    message = ". ".join(parts) + f". Partial credit: {passed} of {total} cases."
+    return {"points": round(points * passed / total, 2), "max_points": points, "status": PARTIAL, "message": message}
+
+
+def judge_exercise(exercise: Any, points: float, input_sets: list[list], outcome_sets: list[list], partial: bool = False) -> dict:
+    """Judge the public set, then each hidden set; return the exercise's entry (points, status, message).
+
+    All or nothing, unless ``partial`` (see :func:`judge_partial`).
+    """
+    from course.checks.core import PASSED
+
+    if partial:
+        return judge_partial(exercise, points, input_sets, outcome_sets)
 
     public = _judge_set(exercise, input_sets[0], outcome_sets[0] if outcome_sets else [])
     if not public.passed:
@@ -175,4 +224,4 @@ def _judge_outcomes(exercise: Any, job: Job, outcome_dir: Path) -> dict:
         outcome_sets = decode_outcomes(outcome_dir, exercise.name)
     except (OutcomeFormatError, OSError, ValueError) as error:
         return {"status": "error", "message": f"the results of `{exercise.target}` came back unreadable ({error})."}
-    return judge_exercise(exercise, points, job.input_sets[exercise.name], outcome_sets)
+    return judge_exercise(exercise, points, job.input_sets[exercise.name], outcome_sets, partial=exercise.name in job.chapter.partial)

@@ -33,6 +33,7 @@ class ExerciseSettings:
 
     points: float | None = None
     extra_seeds: tuple[int, ...] | None = None
+    partial: bool | None = None
 
 
 @dataclass
@@ -42,7 +43,7 @@ class GraderConfig:
     Example:
         >>> config = GraderConfig.from_dict({"01_mlp": {"softmax": {"points": 2, "extra_seeds": [7]}}})
         >>> config.settings("01_mlp", "softmax")
-        ExerciseSettings(points=2.0, extra_seeds=(7,))
+        ExerciseSettings(points=2.0, extra_seeds=(7,), partial=None)
     """
 
     seed: int = 20261122
@@ -92,6 +93,7 @@ class GraderConfig:
         return ExerciseSettings(
             points=own.points if own.points is not None else chapter_defaults.points,
             extra_seeds=own.extra_seeds if own.extra_seeds is not None else chapter_defaults.extra_seeds,
+            partial=own.partial if own.partial is not None else chapter_defaults.partial,
         )
 
     def validate(self, chapters: dict[str, list[str]]) -> None:
@@ -107,9 +109,12 @@ class GraderConfig:
 
 
 def _settings(table: dict, where: str) -> ExerciseSettings:
-    unknown = set(table) - {"points", "extra_seeds"}
+    unknown = set(table) - {"points", "extra_seeds", "partial"}
     if unknown:
-        raise GradingError(f"{where} has unknown keys {sorted(unknown)}; expected 'points' and/or 'extra_seeds'.")
+        raise GradingError(f"{where} has unknown keys {sorted(unknown)}; expected 'points', 'extra_seeds' and/or 'partial'.")
+    partial = table.get("partial")
+    if partial is not None and not isinstance(partial, bool):
+        raise GradingError(f"{where}: partial must be true or false; got {partial!r}.")
     points = table.get("points")
     if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0):
         raise GradingError(f"{where}: points must be a non-negative number; got {points!r}.")
@@ -118,7 +123,7 @@ def _settings(table: dict, where: str) -> ExerciseSettings:
         if not isinstance(seeds, list) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
             raise GradingError(f"{where}: extra_seeds must be a list of non-negative integers; got {seeds!r}.")
         seeds = tuple(seeds)
-    return ExerciseSettings(None if points is None else float(points), seeds)
+    return ExerciseSettings(None if points is None else float(points), seeds, partial)
 
 
 # ----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ previous grades intact.
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import json
@@ -42,10 +43,58 @@ class Destinations:
         )
 
 
+def exercise_statistics(data: dict) -> dict:
+    """Per chapter and exercise: how many of the submitted notebooks passed it, and its most common failure.
+
+    Students without the chapter's notebook (status "missing") are left out. A
+    message is counted with its case descriptions and values masked, so the same
+    mistake on different random cases counts once.
+
+    Example:
+        >>> stats = exercise_statistics(data)                              # doctest: +SKIP
+        >>> stats["01_mlp"]["softmax"]                                     # doctest: +SKIP
+        {'submitted': 30, 'passed': 21, 'pass_rate': 0.7, 'mean_points': 1.4, 'max_points': 2.0,
+         'common_failure': 'this case: wrong value ... (overflow)', 'common_failure_count': 6}
+    """
+    from course.grading.judge import hide_expected
+
+    statistics: dict = {}
+    for chapter, meta in data["chapters"].items():
+        records = [entry["chapters"][chapter] for entry in data["students"].values()]
+        records = [r for r in records if r["status"] != "missing"]
+        chapter_stats = statistics.setdefault(chapter, {})
+        for name in meta["exercises"]:
+            entries = [r["exercises"][name] for r in records]
+            passed = sum(e["status"] == "passed" for e in entries)
+            failures = collections.Counter(hide_expected(e["message"]) for e in entries if e["status"] != "passed" and e["message"])
+            common, count = failures.most_common(1)[0] if failures else ("", 0)
+            chapter_stats[name] = {
+                "submitted": len(entries), "passed": passed,
+                "pass_rate": round(passed / len(entries), 3) if entries else None,
+                "mean_points": round(sum(e["points"] for e in entries) / len(entries), 3) if entries else None,
+                "max_points": meta["points"][name] if "points" in meta else (entries[0]["max_points"] if entries else None),
+                "common_failure": common, "common_failure_count": count,
+            }
+    return statistics
+
+
+def render_statistics(statistics: dict, width: int = 70) -> str:
+    """The statistics as a plain-text table, the hardest exercise of each chapter first."""
+    lines = []
+    for chapter, exercises in statistics.items():
+        lines.append(f"{chapter}: exercise, passed / submitted, most common failure")
+        for name, s in sorted(exercises.items(), key=lambda item: (item[1]["pass_rate"] if item[1]["pass_rate"] is not None else 2, item[0])):
+            failure = s["common_failure"]
+            failure = (failure[: width - 3] + "...") if len(failure) > width else failure
+            failure = f"{s['common_failure_count']} x {failure}" if failure else ""
+            lines.append(f"  {name:24s} {s['passed']:>3d} / {s['submitted']:<3d} {failure}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
 def document(mode: str, shard: tuple[int, int] | None, meta: dict, records: dict[str, dict]) -> dict:
     """The grades JSON: per student, per chapter the record, with totals (``records``: student -> chapter -> record)."""
     max_total = float(sum(m["max_points"] for m in meta.values()))
-    return {
+    data = {
         "format": FORMAT,
         "mode": mode,
         "shard": f"{shard[0]}/{shard[1]}" if shard else None,
@@ -60,6 +109,8 @@ def document(mode: str, shard: tuple[int, int] | None, meta: dict, records: dict
             for student, chapters in records.items()
         },
     }
+    data["statistics"] = exercise_statistics(data)
+    return data
 
 
 def csv_columns(data: dict) -> list[str]:
@@ -139,5 +190,6 @@ def merge(json_paths: Iterable[str | Path], out: str | Path, json_out: str | Pat
     if merged is None:
         raise GradingError("--merge: give at least one JSON file.")
     merged["students"] = dict(sorted(merged["students"].items()))
+    merged["statistics"] = exercise_statistics(merged)
     write_outputs(merged, Destinations.of(out, json_out, feedback_dir))
     return merged

@@ -158,6 +158,8 @@ class Chapter:
     exercises: list[Any]
     source_sha: str
     points: dict[str, float] = field(default_factory=dict)
+    #: exercises whose points are shared out over their test cases (the config's ``partial = true``)
+    partial: set[str] = field(default_factory=set)
 
     def exercise_specs(self) -> tuple[ExerciseSpec, ...]:
         return tuple(ExerciseSpec(e.name, e.target) for e in self.exercises)
@@ -220,8 +222,10 @@ def load_chapter(chapter: str, reference: str, config: GraderConfig | None = Non
     found = Chapter(chapter, checks, exercises, hashlib.sha256(source).hexdigest())
     config = config or GraderConfig()
     for exercise in exercises:
-        override = config.settings(chapter, exercise.name).points
-        found.points[exercise.name] = float(exercise.points if override is None else override)
+        settings = config.settings(chapter, exercise.name)
+        found.points[exercise.name] = float(exercise.points if settings.points is None else settings.points)
+        if settings.partial:
+            found.partial.add(exercise.name)
     return found
 
 
@@ -244,6 +248,7 @@ def config_sha(options: GradeOptions, chapter: Chapter) -> str:
     settings = {
         "seed": options.config.seed,
         "points": chapter.points,
+        "partial": sorted(chapter.partial),
         "extra_seeds": {e.name: list(options.config.settings(chapter.id, e.name).extra_seeds or ()) for e in chapter.exercises},
         "mode": options.mode,
         "limits": [float(x) for x in (cell, notebook, options.export_timeout, options.memory_mb, options.max_output_mb)],
