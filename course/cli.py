@@ -66,11 +66,15 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
         print(f"note: {path} is not a chapter in course/chapters.py, so no checker, bench or grader knows it "
               "(see CONTRIBUTING.md, 'Adding a chapter').")
     if args.check:
+        for path in report.metadata:
+            print(f"stale: {path}: its nbgrader cell metadata is out of date (run `course notebooks` to update it)")
         for path in report.stale:
             print(f"stale: {path} (run `course notebooks` to regenerate it)")
-        if not report.stale:
+        if not report.stale and not report.metadata:
             print(f"{notebooks}/ is in sync with {solutions}/.")
-        return 1 if report.stale else 0
+        return 1 if report.stale or report.metadata else 0
+    for path in report.metadata:
+        print(f"updated the nbgrader cell metadata of {path}")
     for path in report.written:
         print(f"wrote {path}")
     if not report.written:

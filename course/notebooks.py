@@ -44,6 +44,8 @@ class SyncReport:
     written: tuple[Path, ...]
     stale: tuple[Path, ...]
     orphans: tuple[Path, ...]
+    #: solution notebooks whose nbgrader metadata was (or, checking only, would be) brought up to date
+    metadata: tuple[Path, ...] = ()
 
 
 def _strip_block(lines: list[str], begin: str, end: str, replacement: tuple[str, ...], where: str) -> list[str]:
@@ -95,7 +97,9 @@ def clear_outputs(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def make_student_notebook(solution: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
     """Return the student version of a solution notebook (the input is not changed)."""
-    student = nbformat.from_dict(solution)
+    from course.nbgrader import without_nbgrader_metadata
+
+    student = without_nbgrader_metadata(nbformat.from_dict(solution))
     for index, cell in enumerate(student.cells):
         if cell.cell_type in ("code", "markdown"):
             cell.source = strip_solution_source(cell.source, where=f"{name}, cell {index}")
@@ -123,9 +127,14 @@ def write_student_notebooks(solutions_dir: Path, notebooks_dir: Path, check_only
     sources = sorted(solutions_dir.glob("*.ipynb"))
     if not sources:
         raise FileNotFoundError(f"No solution notebooks (*.ipynb) in {solutions_dir}.")
-    written, stale = [], []
+    written, stale, metadata = [], [], []
     for source in sources:
         solution = nbformat.read(source, as_version=NBFORMAT_VERSION)
+        marked = _serialise(_with_nbgrader_metadata(solution, source.stem))
+        if marked != source.read_text(encoding="utf-8"):
+            metadata.append(source)
+            if not check_only:
+                source.write_text(marked, encoding="utf-8")
         text = _serialise(make_student_notebook(solution, name=source.name))
         target = notebooks_dir / source.name
         current = target.read_text(encoding="utf-8") if target.exists() else None
@@ -137,7 +146,20 @@ def write_student_notebooks(solutions_dir: Path, notebooks_dir: Path, check_only
             target.write_text(text, encoding="utf-8")
             written.append(target)
     orphans = tuple(p for p in sorted(notebooks_dir.glob("*.ipynb")) if not (solutions_dir / p.name).exists())
-    return SyncReport(tuple(written), tuple(stale), orphans)
+    return SyncReport(tuple(written), tuple(stale), orphans, tuple(metadata))
+
+
+def _with_nbgrader_metadata(solution: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
+    """The solution with nbgrader's cell metadata (:mod:`course.nbgrader`); unchanged for a chapter without checkers."""
+    from course.chapters import UnknownChapterError
+    from course.checks import chapter_exercises
+    from course.nbgrader import with_nbgrader_metadata
+
+    try:
+        exercises = chapter_exercises(chapter)
+    except (UnknownChapterError, ImportError):
+        return solution
+    return with_nbgrader_metadata(solution, {e.name: e.points for e in exercises})
 
 
 def notebooks_with_outputs(folder: Path) -> list[Path]:

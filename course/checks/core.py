@@ -810,7 +810,9 @@ class Exercise:
     def check(self, answer: Any, seed: int | None = None, quiet: bool = False) -> CheckResult:
         """Check ``answer`` now, in this process, and print the one-line result.
 
-        Uses fresh random inputs each call unless ``seed`` is given.
+        Uses fresh random inputs each call unless ``seed`` is given. Under nbgrader
+        (``NBGRADER_EXECUTION`` set) a failed check also raises AssertionError with
+        that line, so nbgrader's test cell scores 0 (see :mod:`course.nbgrader`).
         """
         return self._check(answer, seed, quiet, guarded=True)
 
@@ -840,6 +842,9 @@ class Exercise:
         if not quiet:
             print(result.line())
             result._printed = True  # not a dataclass field: to_dict() and == ignore it
+        if os.environ.get("NBGRADER_EXECUTION") and not result.passed:
+            # nbgrader (autograde, validate) scores a test cell by whether it raises; the learner saw the line above
+            raise AssertionError(result.line())
         return result
 
     __call__ = check
