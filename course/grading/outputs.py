@@ -42,10 +42,14 @@ class Destinations:
         )
 
 
-def document(mode: str, shard: tuple[int, int] | None, meta: dict, records: dict[str, dict]) -> dict:
-    """The grades JSON: per student, per chapter the record, with totals (``records``: student -> chapter -> record)."""
+def document(mode: str, shard: tuple[int, int] | None, meta: dict, records: dict[str, dict], intake: dict | None = None) -> dict:
+    """The grades JSON: per student, per chapter the record, with totals (``records``: student -> chapter -> record).
+
+    ``intake`` (an LMS download or a roster, :mod:`course.grading.lms`) is kept under ``"lms"``:
+    each student's LMS identity, and every file or student that was not graded.
+    """
     max_total = float(sum(m["max_points"] for m in meta.values()))
-    return {
+    data = {
         "format": FORMAT,
         "mode": mode,
         "shard": f"{shard[0]}/{shard[1]}" if shard else None,
@@ -60,6 +64,9 @@ def document(mode: str, shard: tuple[int, int] | None, meta: dict, records: dict
             for student, chapters in records.items()
         },
     }
+    if intake is not None:
+        data["lms"] = intake
+    return data
 
 
 def csv_columns(data: dict) -> list[str]:
