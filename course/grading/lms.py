@@ -27,12 +27,13 @@ issue #2406 shows such names: ``studenttest_3143_207797_zipsubmission.zip``).
 Text entries and links come as ``{name}_{user id}_text.html`` /
 ``_link.html`` and are not notebooks.
 
-**Canvas gradebook CSV** (``lib/gradebook_exporter.rb``; Canvas guide "How
-do I import grades in the Gradebook?"): header ``Student, ID, SIS User ID,
-SIS Login ID, Section`` then one column per assignment titled ``{title}
-({assignment id})``; a second row ``    Points Possible`` gives each
-assignment's points. Import matches students by these columns and
-assignments by the column title; a new title creates a new assignment.
+**Canvas gradebook CSV** (``lib/gradebook_exporter.rb`` writes it, and
+Canvas imports what it exports; Ohio State's guide "Import CSV File for
+Carmen Grades" lists what the import needs): header ``Student, ID,
+SIS User ID, SIS Login ID, Section`` then one column per assignment titled
+``{title} ({assignment id})``; a second row ``    Points Possible`` gives
+each assignment's points. The import identifies students by these columns
+and assignments by the column title; a new title creates a new assignment.
 
 **Moodle download** (``mod/assign/locallib.php``, ``download_submissions``):
 each file is under ``{full name}_{participant id}_assignsubmission_file_/``
@@ -42,9 +43,10 @@ when it is off. Underscores in the name become spaces; with blind marking
 the name is ``Participant``. The participant id is the number of the grading
 worksheet's ``Identifier`` ("Participant 123456"), and it is per assignment.
 
-**Moodle grading worksheet** (``mod/assign/feedback/offline``,
-``importgradeslib.php``; Moodle docs "Assignment settings: Offline grading
-worksheet"): columns ``Identifier, Full name, Email address, Status, Grade,
+**Moodle grading worksheet** (``mod/assign/gradingtable.php`` writes it,
+``mod/assign/feedback/offline/importgradeslib.php`` reads it back, with the
+headers of ``mod/assign/lang/en/assign.php``): columns
+``Identifier, Full name, Email address, Status, Grade,
 Maximum Grade, Grade can be changed, Last modified (submission),
 Last modified (grade), Feedback comments``. The import needs
 ``Identifier``, ``Grade`` and ``Last modified (grade)`` (a grade changed in
@@ -302,7 +304,7 @@ class DownloadView:
         return f"no file for {chapter} from {student} in {self._where}."
 
 
-def open_view(submissions: Path, options: GradeOptions, chapters: list[str]) -> "DownloadView | object":
+def open_view(submissions: Path, options: GradeOptions, chapters: list[str]) -> DownloadView:
     """The planner's view of ``submissions`` for ``options.layout``, matched to ``options.roster`` if given.
 
     Args:
@@ -313,7 +315,7 @@ def open_view(submissions: Path, options: GradeOptions, chapters: list[str]) -> 
     """
     roster = load_roster(options.roster, options.roster_format()) if options.roster else None
     if options.layout == "folders":
-        return _folders_view(submissions, roster)
+        return _folders_view(submissions, roster, chapters)
     entries = _entries(submissions)
     intake = {"layout": options.layout, "source": str(submissions), "roster": roster.path if roster else None,
               "students": {}, "unmatched_files": [], "set_aside_files": [], "without_submission": [], "not_in_roster": []}
@@ -324,11 +326,11 @@ def open_view(submissions: Path, options: GradeOptions, chapters: list[str]) -> 
         if parsed is None:
             intake["unmatched_files"].append({"file": path, "reason": f"its name is not one a {options.layout.title()} download gives"})
             continue
+        names.setdefault(parsed.user, parsed.name)  # a student with no chapter notebook is still a student
         chapter, why = chapter_of(parsed.original, chapters)
         if chapter is None:
             intake["unmatched_files"].append({"file": path, "reason": why})
             continue
-        names.setdefault(parsed.user, parsed.name)
         previous = chosen.get((parsed.user, chapter))
         if previous is not None:
             older, newer = sorted([previous, (parsed, read)], key=lambda pair: pair[0].order)
@@ -336,19 +338,19 @@ def open_view(submissions: Path, options: GradeOptions, chapters: list[str]) -> 
             chosen[(parsed.user, chapter)] = newer
         else:
             chosen[(parsed.user, chapter)] = (parsed, read)
-    if not chosen and entries:
+    if not names and entries:
         other = "moodle" if options.layout == "canvas" else "canvas"
         hint = f" (is it a {other.title()} download? then --layout {other})" if any(
             (parse_moodle(p) if other == "moodle" else parse_canvas(p)) for p, _, _ in entries) else ""
         raise GradingError(f"--layout {options.layout}: no file in {submissions} is a chapter notebook named as a "
                            f"{options.layout.title()} download names it{hint}; see course.grading.lms for the formats.")
     users = set(names) | (set(roster.ids) if roster else set())
-    keys = {user: _student_key(options.layout, user, names.get(user) or roster.key_name(user)) for user in users}
+    keys = {user: _student_key(user, names.get(user) or roster.key_name(user)) for user in users}
     students = {keys[user]: user for user in users}
     files = {(keys[user], chapter): Submitted(item.path, read) for (user, chapter), (item, read) in chosen.items()}
     for user, key in sorted(keys.items(), key=lambda kv: kv[1]):
         row = roster.ids.get(user) if roster else None
-        entry = {"id": user, "name": _display_name(options.layout, row, names.get(user, "")),
+        entry = {"id": user, "name": _display_name(row, names.get(user, "")),
                  "files": {chapter: item.path for (who, chapter), (item, _) in sorted(chosen.items()) if who == user},
                  "late": sorted(chapter for (who, chapter), (item, _) in chosen.items() if who == user and item.late)}
         intake["students"][key] = entry
@@ -359,20 +361,21 @@ def open_view(submissions: Path, options: GradeOptions, chapters: list[str]) -> 
     return DownloadView(students, files, intake, f"the {options.layout.title()} download")
 
 
-def _student_key(layout: str, user: str, name: str) -> str:
+def _student_key(user: str, name: str) -> str:
     """The student's name in grades.csv and ``feedback/``: the download's name and LMS id (``doejane_1234``)."""
     if user.startswith("anon_") or name == user:
         return user
     return f"{_slug(name)}_{user}"
 
 
-def _display_name(lms: str, row: dict | None, fallback: str) -> str:
+def _display_name(row: dict | None, fallback: str) -> str:
+    """The roster's name for a student (Canvas: "Doe, Jane"; Moodle: "Jane Doe"), else the download's."""
     if row:
         return row.get("Student") or row.get("Full name") or fallback
     return fallback
 
 
-def _folders_view(submissions: Path, roster: Roster) -> DownloadView:
+def _folders_view(submissions: Path, roster: Roster, chapters: list[str]) -> DownloadView:
     """``--layout folders --roster``: our folders, each matched to a roster row by its name (an id, login, e-mail or name)."""
     from course.grading.plan import FolderView
 
@@ -383,24 +386,21 @@ def _folders_view(submissions: Path, roster: Roster) -> DownloadView:
     for folder in folders.students:
         user = roster.lookup(folder)
         students[folder] = user
-        for chapter in folders.chapters_of(folder):
-            found = folders.find(folder, chapter)
-            if found:
-                files[(folder, chapter)] = found
+        own = {chapter: folders.find(folder, chapter) for chapter in sorted(folders.chapters_of(folder) & set(chapters))}
+        files.update({(folder, chapter): found for chapter, found in own.items() if found})
         if user is None:
             intake["not_in_roster"].append(folder)
         else:
             matched.add(user)
-        intake["students"][folder] = {"id": user, "name": _display_name(roster.lms, roster.ids.get(user or ""), folder),
-                                      "files": {c: f.label for (s, c), f in sorted(files.items()) if s == folder}, "late": []}
-    for user in sorted(set(roster.ids) - matched):
-        key = _student_key(roster.lms, user, roster.key_name(user))
-        students[key] = user
-        intake["students"][key] = {"id": user, "name": _display_name(roster.lms, roster.ids[user], key), "files": {}, "late": []}
-        intake["without_submission"].append(key)
-    for folder in folders.students:
-        if not intake["students"][folder]["files"] and folder not in intake["without_submission"]:
+        intake["students"][folder] = {"id": user, "name": _display_name(roster.ids.get(user or ""), folder),
+                                      "files": {chapter: found.label for chapter, found in own.items() if found}, "late": []}
+        if not intake["students"][folder]["files"]:
             intake["without_submission"].append(folder)
+    for user in sorted(set(roster.ids) - matched):
+        key = _student_key(user, roster.key_name(user))
+        students[key] = user
+        intake["students"][key] = {"id": user, "name": _display_name(roster.ids[user], key), "files": {}, "late": []}
+        intake["without_submission"].append(key)
     view = DownloadView(students, files, intake, str(submissions))
     view.noun = "folder"
     return view
