@@ -362,3 +362,16 @@ def test_the_grades_json_of_the_default_layout_has_no_lms_section(tmp_path):
     (tmp_path / "class" / "alice" / "01_mlp.ipynb").write_bytes(b"")    # invalid: settled without running anything
     report = grade(tmp_path / "class", tmp_path / "grades.csv", options())
     assert "lms" not in json.loads((tmp_path / "grades.json").read_text()) and report.gradebook is None
+
+
+def test_shards_of_a_download_merge_and_then_export_the_same_gradebook(canvas, tmp_path):
+    from course.cli import main
+
+    roster = write_csv(tmp_path / "gradebook.csv", CANVAS_ROSTER)
+    common = ["--layout", "canvas", "--roster", str(roster), "--checks", f"01_mlp={FAKE_CHECKS}",
+              "--cache-dir", str(canvas["root"] / "out" / ".course-grade-cache")]
+    for index in (0, 1):
+        assert main(["grade", str(canvas["download"]), "--shard", f"{index}/2", "--out", str(tmp_path / f"s{index}.csv"), *common]) == 0
+    assert main(["grade", "--merge", str(tmp_path / "s0.json"), str(tmp_path / "s1.json"), "--out", str(tmp_path / "all.csv"),
+                 "--lms", "canvas", "--roster", str(roster), "--lms-column", "01_mlp=Chapter 1 (777)"]) == 0
+    assert (tmp_path / "all.canvas.csv").read_text() == canvas["report"].gradebook.read_text()
