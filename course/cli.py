@@ -154,17 +154,30 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     from course.grading import GraderConfig, GradeOptions, GradingError, grade, merge, parse_shard
     from course.grading.outputs import render_statistics
+    from course.grading.lms import describe_intake, export_gradebook
 
     try:
+        lms = dict(
+            layout=args.layout,
+            roster=Path(args.roster) if args.roster else None,
+            lms=args.lms,
+            lms_out=Path(args.lms_out) if args.lms_out else None,
+            lms_columns=dict(_split_pair(value, "--lms-column", "CHAPTER=COLUMN", '01_mlp="Chapter 1 (12345)"') for value in args.lms_column) or None,
+        )
         if args.merge:
             if args.submissions:
                 raise GradingError("--merge takes JSON files only; leave out SUBMISSIONS.")
+            # the merged grades carry each student's LMS identity, so the layout is the LMS's own
+            options = GradeOptions(**{name: value for name, value in {**lms, "layout": args.layout or args.lms}.items() if value is not None})
+            options.validate()
             data = merge(args.merge, args.out, args.json, args.feedback)
             print(f"merged {len(args.merge)} files: {len(data['students'])} students -> {args.out}")
             print(render_statistics(data["statistics"]), end="")
+            if options.lms:
+                print(f"{options.lms.title()} gradebook -> {export_gradebook(data, options, args.out)}")
             return 0
         if not args.submissions:
-            raise GradingError("give the SUBMISSIONS folder (one sub-folder per student), or --merge FILES.")
+            raise GradingError("give the SUBMISSIONS folder (one sub-folder per student) or LMS download, or --merge FILES.")
         given = dict(
             mode="full" if args.full else None,
             cell_timeout=args.cell_timeout,
@@ -182,6 +195,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             config=GraderConfig.load(args.config) if args.config else None,
             executed_dir=Path(args.executed) if args.executed else None,
             sandbox=args.sandbox,
+            **lms,
         )
         options = GradeOptions(**{name: value for name, value in given.items() if value is not None})
 
@@ -197,26 +211,30 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"interrupted: {args.out} was left as it was; run the same command again to resume (finished notebooks are cached).", file=sys.stderr)
         return 130
+    for line in describe_intake(report.data.get("lms")):
+        print(line)
     print(f"graded {len(report.data['students'])} students in {report.seconds:.0f} s "
           f"({report.executed} notebooks run, {report.cached} from the cache) -> {args.out}")
     print(render_statistics(report.data["statistics"]), end="")
+    if report.gradebook:
+        print(f"{options.lms.title()} gradebook -> {report.gradebook}")
     return 0
 
 
-def _split_pair(text: str) -> tuple[str, str]:
-    chapter, sep, module = text.partition("=")
-    if not sep or not chapter or not module:
+def _split_pair(text: str, option: str = "--checks", form: str = "CHAPTER=MODULE_OR_FILE", example: str = "06_extra=my_checks.py") -> tuple[str, str]:
+    chapter, sep, value = text.partition("=")
+    if not sep or not chapter or not value:
         from course.grading import GradingError
 
-        raise GradingError(f"--checks {text!r}: expected CHAPTER=MODULE_OR_FILE, e.g. 06_extra=my_checks.py.")
-    return chapter, module
+        raise GradingError(f"{option} {text!r}: expected {form}, e.g. {example}.")
+    return chapter, value
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``course`` command's parser; each default comes from the function it is passed to."""
     from course.chapters import CHAPTERS
     from course.figures import FIGURES_DIR
-    from course.grading import DEFAULT_LIMITS, SANDBOX_MODES, GradeOptions
+    from course.grading import DEFAULT_LIMITS, LAYOUTS, LMS_EXPORTS, SANDBOX_MODES, GradeOptions
     from course.notebooks import CELL_TIMEOUT
 
     parser = argparse.ArgumentParser(prog="course", description="Deep-learning course: data, notebooks, benchmarks and grading.")
@@ -257,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     (ci_cell, ci_notebook), (full_cell, full_notebook) = DEFAULT_LIMITS["ci"], DEFAULT_LIMITS["full"]
     p = sub.add_parser("grade", help="auto-grade a class: execute notebooks, run the checkers, write grades.csv and feedback")
-    p.add_argument("submissions", nargs="?", help="folder with one sub-folder per student (alice/01_mlp.ipynb, ...)")
+    p.add_argument("submissions", nargs="?", help="folder with one sub-folder per student (alice/01_mlp.ipynb, ...), or an LMS's download (--layout)")
     p.add_argument("--out", default="grades.csv", help="grades CSV to write (default: %(default)s)")
     p.add_argument("--json", help="grades JSON with every message (default: the CSV's name with .json)")
     p.add_argument("--feedback", help="folder for <student>/<chapter>.md feedback (default: feedback/ next to --out)")
@@ -280,6 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sandbox", choices=SANDBOX_MODES,
                    help="run each notebook in bubblewrap: auto (if it works, else warn), required (refuse without it), off (debugging); "
                         f"default: {GradeOptions.sandbox}")
+    p.add_argument("--layout", metavar="|".join(LAYOUTS),
+                   help="SUBMISSIONS is one folder per student (folders), or the zip or extracted folder of Canvas's or "
+                        f"Moodle's 'download all submissions' (default: {GradeOptions.layout})")
+    p.add_argument("--roster", help="the LMS's class list: Canvas's gradebook export or Moodle's grading worksheet (CSV)")
+    p.add_argument("--lms", metavar="|".join(LMS_EXPORTS), help="also write the gradebook CSV this LMS imports")
+    p.add_argument("--lms-out", help="where --lms writes (default: --out named <stem>.<lms>.csv)")
+    p.add_argument("--lms-column", action="append", default=[], metavar="CHAPTER=COLUMN",
+                   help='the LMS column of a chapter, e.g. 01_mlp="Chapter 1 (12345)" (Canvas; default: the chapter id)')
     p.set_defaults(func=cmd_grade)
 
     return parser

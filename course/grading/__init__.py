@@ -3,10 +3,13 @@
     course grade SUBMISSIONS --out grades.csv [--config grading.toml] [--only 01_mlp]
                  [--students a,b] [--jobs N] [--shard i/n] [--full] [--sandbox auto|required|off] ...
     course grade --merge shard0.json shard1.json --out grades.csv
+    course grade DOWNLOAD.zip --layout canvas|moodle [--roster CSV] [--lms canvas|moodle] ...
 
 ``SUBMISSIONS`` holds one folder per student with any chapter notebooks under
-their usual names (``alice/01_mlp.ipynb``). :func:`grade` runs four stages,
-one module each:
+their usual names (``alice/01_mlp.ipynb``), or is the zip (or its folder) of
+Canvas's or Moodle's "download all submissions" (``--layout``;
+:mod:`~course.grading.lms` also writes the gradebook CSV each imports).
+:func:`grade` runs four stages, one module each:
 
 1. :mod:`~course.grading.plan`: list students and chapters, read each
    notebook (an old nbformat is upgraded; not JSON, not a notebook or an
@@ -47,13 +50,13 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from course.grading.judge import NOT_FOUND, NOT_GRADED, hide_expected, judge_exercise, judge_job, settled_record
-from course.grading.options import DEFAULT_LIMITS, SANDBOX_MODES, ExerciseSettings, GradeOptions, GraderConfig, GradingError, parse_shard
+from course.grading.options import DEFAULT_LIMITS, LAYOUTS, LMS_EXPORTS, SANDBOX_MODES, ExerciseSettings, GradeOptions, GraderConfig, GradingError, parse_shard
 from course.grading.outputs import FORMAT, Destinations, document, merge, render_csv, render_feedback, write_outputs
 from course.grading.plan import CRASHED, GRADED, INVALID, MISSING, RETRY_STATUSES, TIMEOUT, make_plan, read_submission, seed_for
 from course.grading.run import ResultCache, open_sandbox, run_jobs, teacher_paths
 
 __all__ = [
-    "CRASHED", "DEFAULT_LIMITS", "FORMAT", "GRADED", "INVALID", "MISSING", "NOT_FOUND", "NOT_GRADED", "SANDBOX_MODES", "TIMEOUT",
+    "CRASHED", "DEFAULT_LIMITS", "FORMAT", "GRADED", "INVALID", "LAYOUTS", "LMS_EXPORTS", "MISSING", "NOT_FOUND", "NOT_GRADED", "SANDBOX_MODES", "TIMEOUT",
     "ExerciseSettings", "GradeOptions", "GradeReport", "GraderConfig", "GradingError", "grade", "hide_expected", "judge_exercise",
     "merge", "parse_shard", "read_submission", "render_csv", "render_feedback", "seed_for",
 ]
@@ -69,6 +72,7 @@ class GradeReport:
     seconds: float = 0.0
     sandboxed: bool = False
     sandbox_problem: str | None = None
+    gradebook: Path | None = None
 
 
 @contextlib.contextmanager
@@ -96,8 +100,8 @@ def grade(
     """Grade every student folder in ``submissions``; write grades CSV, JSON and feedback files.
 
     Args:
-        submissions: folder with one sub-folder per student.
-        out: the CSV to write (``grades.csv``).
+        submissions: folder with one sub-folder per student, or an LMS's download (``options.layout``).
+        out: the CSV to write (``grades.csv``); ``options.lms`` also writes that LMS's gradebook CSV.
         options: see :class:`GradeOptions`.
         json_out: the JSON to write (default: ``out`` with suffix ``.json``).
         feedback_dir: folder for ``<student>/<chapter>.md`` (default: ``feedback`` next to ``out``).
@@ -121,6 +125,10 @@ def grade(
         choice.warn()
         cache = ResultCache(where.cache, read=options.use_cache, retry=RETRY_STATUSES if options.retry_failed else ())
         plan = make_plan(submissions, options, cache, choice.sandbox)                    # 1. plan
+        if options.lms:
+            from course.grading.lms import check_export
+
+            check_export(options, [chapter.id for chapter in plan.chapters])
         report = GradeReport(data={}, sandboxed=choice.sandbox is not None, sandbox_problem=choice.problem)
         records: dict[str, dict] = {student: {} for student in plan.students}
 
@@ -146,8 +154,12 @@ def grade(
                 if not record.get("internal_error"):
                     cache.put(job.key, record)
                 settle(job.students, job.chapter.id, record, False)
-        report.data = document(options.mode, options.shard, plan.meta, records)
+        report.data = document(options.mode, options.shard, plan.meta, records, plan.intake)
     write_outputs(report.data, where)                                                    # 4. write
+    if options.lms:
+        from course.grading.lms import export_gradebook
+
+        report.gradebook = export_gradebook(report.data, options, where.csv)
     choice.warn(end=True)
     report.seconds = time.monotonic() - started
     return report

@@ -16,6 +16,10 @@ from pathlib import Path
 DEFAULT_LIMITS = {"ci": (180.0, 900.0), "full": (3600.0, 4 * 3600.0)}
 #: ``--sandbox`` values: use bubblewrap when it works / insist on it / never (debugging).
 SANDBOX_MODES = ("auto", "required", "off")
+#: ``--layout`` values: one folder per student (ours), or an LMS's bulk download (see :mod:`course.grading.lms`).
+LAYOUTS = ("folders", "canvas", "moodle")
+#: ``--lms`` values: the gradebook CSV to write (see :mod:`course.grading.lms`).
+LMS_EXPORTS = ("canvas", "moodle")
 
 
 class GradingError(ValueError):
@@ -160,6 +164,13 @@ class GradeOptions:
         temp_dir: where the throw-away folders go (kernel working copies, workers); default: the system's.
         sandbox: "auto" (bubblewrap when it works, else unsandboxed with a warning),
             "required" (refuse to grade without it) or "off" (debugging only).
+        layout: how SUBMISSIONS is laid out: "folders" (one folder per student), or "canvas" /
+            "moodle": that LMS's "download all submissions" zip, or the folder it was extracted to.
+        roster: the LMS's CSV of the class (Canvas: the gradebook export; Moodle: the grading
+            worksheet) that maps students to their LMS identities.
+        lms: also write the gradebook CSV this LMS imports ("canvas" or "moodle").
+        lms_out: where that CSV goes (default: ``--out`` named ``<stem>.<lms>.csv``).
+        lms_columns: chapter id -> the LMS's column for it (Canvas: ``"Chapter 1 (12345)"``).
 
     Example:
         >>> GradeOptions(jobs=2).limits()
@@ -186,6 +197,11 @@ class GradeOptions:
     executed_dir: Path | None = None
     temp_dir: Path | None = None
     sandbox: str = "auto"
+    layout: str = "folders"
+    roster: Path | None = None
+    lms: str | None = None
+    lms_out: Path | None = None
+    lms_columns: dict[str, str] = field(default_factory=dict)
 
     def limits(self) -> tuple[float, float]:
         """``(per cell, per notebook)`` seconds: the options given, else the run size's defaults."""
@@ -204,6 +220,37 @@ class GradeOptions:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise GradingError(f"--{name.replace('_', '-')} {value:g}: expected a positive number.")
+        self._validate_lms()
+
+    def _validate_lms(self) -> None:
+        """The LMS options: known values, a roster that exists, and a roster format that follows from them."""
+        from course.arguments import check, check_one_of
+
+        try:
+            check_one_of("--layout", self.layout, LAYOUTS)
+            if self.lms is not None:
+                check_one_of("--lms", self.lms, LMS_EXPORTS)
+            if self.layout != "folders" and self.lms is not None:
+                check(self.lms == self.layout, "--lms", self.lms, f"the LMS of --layout ({self.layout!r}), or left out")
+            if self.roster is not None:
+                check(Path(self.roster).is_file(), "--roster", str(self.roster), "an existing CSV file")
+                check(self.roster_format() is not None, "--roster", str(self.roster),
+                      "given with --lms canvas|moodle or --layout canvas|moodle, which say whose CSV it is")
+            if self.lms is not None and self.layout == "folders":
+                check(self.roster is not None, "--lms", self.lms,
+                      "given with --roster when the submissions are folders (the roster gives each folder's LMS identity)")
+            for chapter, column in self.lms_columns.items():
+                check(bool(chapter) and bool(str(column).strip()), "--lms-column", f"{chapter}={column}", "CHAPTER=COLUMN with both parts")
+            if self.lms_columns:
+                check(self.lms is not None, "--lms-column", ",".join(self.lms_columns), "given with --lms")
+            if self.lms is not None and self.shard is not None:
+                check(False, "--lms", self.lms, "given to the --merge command when grading in shards (each shard holds part of the class)")
+        except ValueError as error:
+            raise GradingError(str(error)) from None
+
+    def roster_format(self) -> str | None:
+        """Whose CSV ``--roster`` is: ``--lms``, else the LMS of ``--layout``, else None."""
+        return self.lms or (self.layout if self.layout != "folders" else None)
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -91,8 +91,12 @@ def render_statistics(statistics: dict, width: int = 70) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def document(mode: str, shard: tuple[int, int] | None, meta: dict, records: dict[str, dict]) -> dict:
-    """The grades JSON: per student, per chapter the record, with totals (``records``: student -> chapter -> record)."""
+def document(mode: str, shard: tuple[int, int] | None, meta: dict, records: dict[str, dict], intake: dict | None = None) -> dict:
+    """The grades JSON: per student, per chapter the record, with totals (``records``: student -> chapter -> record).
+
+    ``intake`` (an LMS download or a roster, :mod:`course.grading.lms`) is kept under ``"lms"``:
+    each student's LMS identity, and every file or student that was not graded.
+    """
     max_total = float(sum(m["max_points"] for m in meta.values()))
     data = {
         "format": FORMAT,
@@ -109,6 +113,8 @@ def document(mode: str, shard: tuple[int, int] | None, meta: dict, records: dict
             for student, chapters in records.items()
         },
     }
+    if intake is not None:
+        data["lms"] = intake
     data["statistics"] = exercise_statistics(data)
     return data
 

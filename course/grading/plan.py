@@ -19,7 +19,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from course.grading.options import GraderConfig, GradeOptions, GradingError
 
@@ -274,15 +274,26 @@ def read_submission(path: Path, max_mb: float = 50) -> tuple[Any | None, str]:
 
     Returns ``(notebook, "")`` or ``(None, reason)`` with a reason a student can act on.
     """
+    size = path.stat().st_size
+    if size > max_mb * 2**20:
+        return None, _too_big(size, max_mb)
+    return parse_submission(path.read_bytes(), max_mb)
+
+
+def _too_big(size: int, max_mb: float) -> str:
+    return f"the file is {size / 2**20:.0f} MB; notebooks over {max_mb:g} MB are not graded (clear the outputs and save again)."
+
+
+def parse_submission(raw: bytes, max_mb: float = 50) -> tuple[Any | None, str]:
+    """:func:`read_submission` for a file's bytes (a notebook read from an LMS's zip)."""
     import nbformat
 
-    size = path.stat().st_size
-    if size == 0:
+    if len(raw) == 0:
         return None, "the file is empty (was it saved?)."
-    if size > max_mb * 2**20:
-        return None, f"the file is {size / 2**20:.0f} MB; notebooks over {max_mb:g} MB are not graded (clear the outputs and save again)."
+    if len(raw) > max_mb * 2**20:
+        return None, _too_big(len(raw), max_mb)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None, "the file is not UTF-8 text, so it is not a Jupyter notebook."
     if not text.strip():
@@ -296,6 +307,56 @@ def read_submission(path: Path, max_mb: float = 50) -> tuple[Any | None, str]:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return None, f"the file is JSON but not a valid Jupyter notebook: {first[:200]}"
     return notebook, ""
+
+
+# ----------------------------------------------------------------------------------------
+# Where the notebooks are: one folder per student, or an LMS's download
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """One student's file for one chapter: where it came from (for messages) and how to read its bytes."""
+
+    label: str
+    read: Callable[[], bytes]
+
+
+class FolderView:
+    """``--layout folders``: one folder per student holding ``<chapter>.ipynb`` files (``alice/01_mlp.ipynb``).
+
+    The other layouts (:class:`course.grading.lms.DownloadView`) answer the same
+    four questions, so the planner does not care where a notebook came from.
+    """
+
+    noun = "folder"
+    intake: dict | None = None
+
+    def __init__(self, root: Path):
+        if not root.is_dir():
+            raise GradingError(f"{root} is not a folder; expected a folder with one sub-folder per student.")
+        self.root = root
+        self.students = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def chapters_of(self, student: str) -> set[str]:
+        """The chapter ids this student handed in (file stems; unknown ones are ignored by the caller)."""
+        return {p.stem for p in (self.root / student).glob("*.ipynb")}
+
+    def find(self, student: str, chapter: str) -> Submitted | None:
+        path = self.root / student / f"{chapter}.ipynb"
+        return Submitted(str(path), path.read_bytes) if path.is_file() else None
+
+    def missing_reason(self, student: str, chapter: str) -> str:
+        return f"no {chapter}.ipynb in {student}/."
+
+
+def open_submissions(submissions: Path, options: GradeOptions):
+    """The view of ``submissions`` that ``--layout`` asks for: :class:`FolderView` or an LMS download."""
+    if options.layout == "folders" and options.roster is None:
+        return FolderView(submissions)
+    from course.grading.lms import open_view
+
+    return open_view(submissions, options, list(known_chapters(options)))
 
 
 # ----------------------------------------------------------------------------------------
@@ -338,26 +399,29 @@ class Plan:
     meta: dict[str, dict]
     jobs: list[Job]
     settled: list[Settled]
+    intake: dict | None = None
 
 
-def list_students(submissions: Path, options: GradeOptions) -> list[str]:
-    """Student folders in ``submissions``, sorted; ``--students`` must name existing ones."""
-    students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+def list_students(submissions: Path, options: GradeOptions, view=None) -> list[str]:
+    """Students in ``submissions`` (folders, or those of an LMS download), sorted; ``--students`` must name existing ones."""
+    view = view or FolderView(submissions)
+    students = list(view.students)
     if options.students:
         unknown = sorted(set(options.students) - set(students))
         if unknown:
-            raise GradingError(f"--students: no folder for {unknown} in {submissions}.")
+            raise GradingError(f"--students: no {view.noun} for {unknown} in {submissions}.")
         students = [s for s in students if s in set(options.students)]
     return students
 
 
-def choose_chapters(submissions: Path, students: list[str], options: GradeOptions) -> list[Chapter]:
+def choose_chapters(submissions: Path, students: list[str], options: GradeOptions, view=None) -> list[Chapter]:
     """The chapters to grade (``--only``, else every chapter anyone submitted), with their checkers loaded."""
+    view = view or FolderView(submissions)
     known = known_chapters(options)
     if options.only:
         wanted = [resolve_chapter(name, known) for name in options.only]
     else:  # every chapter anyone submitted (all students, before sharding, so shards agree)
-        wanted = sorted({p.stem for s in students for p in (submissions / s).glob("*.ipynb")} & set(known))
+        wanted = sorted({c for s in students for c in view.chapters_of(s)} & set(known))
     chapters: list[Chapter] = []
     for chapter_id in wanted:
         try:
@@ -386,7 +450,7 @@ def make_plan(submissions: str | Path, options: GradeOptions, cache: "ResultCach
     """Stage 1: list students and chapters, read every notebook, and split them into jobs and settled ones.
 
     Args:
-        submissions: folder with one sub-folder per student.
+        submissions: folder with one sub-folder per student, or an LMS download (``options.layout``).
         options: the run's options (validated).
         cache: where earlier results are looked up by key.
         sandbox: the sandbox the jobs will run in (None: unsandboxed); part of the cache key.
@@ -397,13 +461,12 @@ def make_plan(submissions: str | Path, options: GradeOptions, cache: "ResultCach
         [(['alice'], '01_mlp'), (['bob', 'carol'], '01_mlp')]
     """
     submissions = Path(submissions)
-    if not submissions.is_dir():
-        raise GradingError(f"{submissions} is not a folder; expected a folder with one sub-folder per student.")
     config_path = Path(options.config.source)
     if config_path.exists() and submissions.resolve() in config_path.resolve().parents:
         raise GradingError(f"the grader config {config_path} is inside the submissions folder {submissions}; keep it out of the students' reach.")
-    all_students = list_students(submissions, options)
-    chapters = choose_chapters(submissions, all_students, options)
+    view = open_submissions(submissions, options)
+    all_students = list_students(submissions, options, view)
+    chapters = choose_chapters(submissions, all_students, options, view)
     students = all_students[options.shard[0]::options.shard[1]] if options.shard else all_students
 
     meta, jobs, settled = {}, {}, []
@@ -414,11 +477,11 @@ def make_plan(submissions: str | Path, options: GradeOptions, cache: "ResultCach
             "max_points": sum(chapter.points.values()), "course_version": version, "config_sha256": chapter_sha,
         }
         for student in students:
-            path = submissions / student / f"{chapter.id}.ipynb"
-            if not path.is_file():
-                settled.append(Settled([student], chapter, MISSING, f"no {chapter.id}.ipynb in {student}/."))
+            found = view.find(student, chapter.id)
+            if found is None:
+                settled.append(Settled([student], chapter, MISSING, view.missing_reason(student, chapter.id)))
                 continue
-            raw = path.read_bytes()
+            raw = found.read()
             sha = hashlib.sha256(raw).hexdigest()
             sandboxed = "sandbox" if sandbox is not None else "unsandboxed"
             key = hashlib.sha256(f"{chapter.id}:{sha}:{chapter_sha}:{version}:{sandboxed}".encode()).hexdigest()
@@ -426,7 +489,7 @@ def make_plan(submissions: str | Path, options: GradeOptions, cache: "ResultCach
             if cached is not None:
                 settled.append(Settled([student], chapter, "cached", record=cached, key=key))
                 continue
-            notebook, reason = read_submission(path, options.max_notebook_mb)
+            notebook, reason = parse_submission(raw, options.max_notebook_mb)
             if notebook is None:
                 settled.append(Settled([student], chapter, INVALID, reason, key=key))
             elif key in jobs:  # the same notebook twice (e.g. untouched): grade it once
@@ -436,7 +499,7 @@ def make_plan(submissions: str | Path, options: GradeOptions, cache: "ResultCach
     for job in jobs.values():
         _make_inputs(job, options)
         job.spec = _job_spec(job, options, sandbox)
-    return Plan(students, chapters, meta, list(jobs.values()), settled)
+    return Plan(students, chapters, meta, list(jobs.values()), settled, view.intake)
 
 
 def _make_inputs(job: Job, options: GradeOptions) -> None:

@@ -92,12 +92,14 @@ def open_sandbox(mode: str, hidden: Iterable[Path] = (), temp_dir: Path | None =
 
 
 def teacher_paths(submissions: Path, destinations: Iterable[Path], options: GradeOptions) -> list[Path]:
-    """What learner code must never see: submissions, outputs, cache, config, executed copies, the teacher's home."""
+    """What learner code must never see: submissions, outputs, cache, config, executed copies, roster, the teacher's home."""
     paths = [Path(submissions), *destinations, Path.home()]
     if Path(options.config.source).exists():
         paths.append(Path(options.config.source))
     if options.executed_dir:
         paths.append(Path(options.executed_dir))
+    if options.roster:
+        paths.append(Path(options.roster))
     return paths
 
 
