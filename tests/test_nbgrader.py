@@ -119,7 +119,10 @@ def test_outside_nbgrader_a_wrong_answer_only_prints(monkeypatch):
 
 # --- the round trip through nbgrader itself ----------------------------------------------------------------
 
-WRONG_RELU = "def relu(z):\n    return z  # wrong: negative inputs pass through\n"
+#: The last exercise, which no other calls (a wrong `relu` would also fail `dense_forward` and `backprop_step`,
+#: which call it: nbgrader checks them in the student's kernel, with the student's own `relu`).
+WRONG_DROPOUT = ("def dropout(h, rate, rng, training):\n    if not training:\n        return h\n"
+                 "    keep = rng.random(h.shape) >= rate\n    return np.where(keep, h, 0.0)  # wrong: the kept units are not scaled by 1 / (1 - rate)\n")
 
 
 def _nbgrader_command() -> list[str]:
@@ -152,8 +155,8 @@ def nbgrader_course(tmp_path_factory):
     release = root / "release" / "ch01" / f"{CHAPTER}.ipynb"
     solved = nbformat.read(ROOT / "solutions" / f"{CHAPTER}.ipynb", as_version=4)
     one_wrong = nbformat.read(ROOT / "solutions" / f"{CHAPTER}.ipynb", as_version=4)
-    relu_cell = next(c for c in one_wrong.cells if c.cell_type == "code" and c.source.startswith("def relu("))
-    relu_cell.source = WRONG_RELU
+    dropout_cell = next(c for c in one_wrong.cells if c.cell_type == "code" and c.source.startswith("def dropout("))
+    dropout_cell.source = WRONG_DROPOUT
     for student, notebook in (("solved", solved), ("untouched", nbformat.read(release, as_version=4)), ("one_wrong", one_wrong)):
         folder = root / "submitted" / student / "ch01"
         folder.mkdir(parents=True)
@@ -185,9 +188,9 @@ def test_nbgrader_gives_the_untouched_release_zero(nbgrader_course):
 
 @pytest.mark.slow
 def test_nbgrader_takes_exactly_the_wrong_exercises_points(nbgrader_course):
-    relu = next(e for e in chapter_exercises(CHAPTER) if e.name == "relu")
+    dropout = next(e for e in chapter_exercises(CHAPTER) if e.name == "dropout")
     score, max_score = nbgrader_course["scores"]["one_wrong"]
-    assert score == max_score - relu.points
+    assert score == max_score - dropout.points
     graded = json.loads((nbgrader_course["root"] / "autograded" / "one_wrong" / "ch01" / f"{CHAPTER}.ipynb").read_text())
-    relu_check = next(c for c in graded["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "check_relu")
-    assert any(o.get("ename") == "AssertionError" for o in relu_check["outputs"])
+    check = next(c for c in graded["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "check_dropout")
+    assert any(o.get("ename") == "AssertionError" for o in check["outputs"])
