@@ -202,17 +202,18 @@ def test_compile_cnn_decays_the_learning_rate_over_the_whole_run():
     assert schedule["decay_steps"] == math.ceil(1000 / r.CH02_BATCH) * 4
 
 
-def test_bench_02_trains_on_the_notebooks_split_and_keeps_the_last_training_images_for_validation(monkeypatch):
+def test_bench_02_trains_on_the_notebooks_split_and_keeps_the_last_training_images_for_validation(ci_mode):
     import numpy as np
 
+    from course.config import examples
     from course.data import load_fashion_mnist
 
-    monkeypatch.setenv("COURSE_MODE", "full")
     (x, y), (x_val, y_val), (x_test, _) = ch02_cnn.data()
-    (x_all, y_all), _ = load_fashion_mnist()
-    assert (len(x), len(x_val), len(x_test)) == (60_000 - r.CH02_VALIDATION, r.CH02_VALIDATION, 10_000)
-    assert np.array_equal(x_val[..., 0], x_all[-r.CH02_VALIDATION:]) and np.array_equal(y_val, y_all[-r.CH02_VALIDATION:])
-    assert np.array_equal(y, y_all[:-r.CH02_VALIDATION])
+    (x_all, y_all), _ = load_fashion_mnist(n_train=examples(60_000), n_test=examples(10_000))
+    n_val = examples(r.CH02_VALIDATION)
+    assert (len(x), len(x_val), len(x_test)) == (examples(60_000) - n_val, n_val, examples(10_000))
+    assert np.array_equal(x_val[..., 0], x_all[-n_val:]) and np.array_equal(y_val, y_all[-n_val:])
+    assert np.array_equal(y, y_all[:-n_val])
 
 
 def test_course_rnn_has_the_recipes_embedding_units_and_learning_rate():
