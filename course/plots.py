@@ -503,8 +503,94 @@ def plot_gradient_norms(norms: Mapping[str, Sequence[float]], title: str = "Grad
 
 
 # --------------------------------------------------------------------------
-# Chapter 4 -- GAN losses, sample evolution, latent interpolation, sample quality
+# Chapter 4 -- autoencoder reconstructions and codes; GAN losses, sample evolution, latent interpolation,
+# sample quality
 # --------------------------------------------------------------------------
+
+
+def plot_reconstructions(rows: Mapping[str, Any], title: str = "Noisy input, reconstruction and clean image") -> Figure:
+    """Show the same images in several versions, one row per version (noisy, reconstructed, clean...).
+
+    Args:
+        rows: ``{row name: images}``, each (N, 28, 28[, 1]) in [0, 1], the same N in every row;
+            image ``i`` of every row is the same garment.
+        title: the figure's title.
+
+    Returns:
+        The Figure: one axis per image, the row's name as the y label of its first image.
+
+    Example:
+        >>> fig = plot_reconstructions({"noisy": np.ones((3, 28, 28)), "clean": np.zeros((3, 28, 28))})
+        >>> fig.axes[3].get_ylabel()
+        'clean'
+
+    Taught in Chapter 4, section 2.
+    """
+    check(len(rows) > 0, "rows", rows, "a dict {row name: images} with at least one row")
+    images = {name: check_image_batch(f"rows[{name!r}]", batch) for name, batch in rows.items()}
+    n = len(next(iter(images.values())))
+    for name, batch in images.items():
+        check(len(batch) == n, f"rows[{name!r}]", batch, f"{n} images, as many as in the first row")
+    fig, axes = _figure(n * len(images), width=1.25, height=1.3, ncols=n)
+    for r, (name, batch) in enumerate(images.items()):
+        for i in range(n):
+            ax = axes[r * n + i]
+            ax.imshow(batch[i], cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_ylabel(name, fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_code_map(points: Any, labels: Any, class_names: Sequence[str] | None = None,
+                  title: str = "The codes of the validation images, projected on two axes",
+                  axis_labels: tuple[str, str] = ("first principal component", "second principal component")) -> Figure:
+    """Scatter 2-D points (codes projected on two axes), one colour per class, with a legend.
+
+    Args:
+        points: (N, 2) coordinates, e.g. codes projected on their first two principal components.
+        labels: (N,) integer class of each point, 0 to ``len(class_names) - 1``.
+        class_names: names of the classes (default: Fashion-MNIST's).
+        title: the figure's title.
+        axis_labels: the x and y labels.
+
+    Returns:
+        The Figure, one scatter series per class present.
+
+    Example:
+        >>> fig = plot_code_map(np.zeros((4, 2)), [0, 1, 1, 0], class_names=["a", "b"])
+        >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        ['a', 'b']
+
+    Taught in Chapter 4, section 2.
+    """
+    import matplotlib
+
+    from course.data import FASHION_MNIST_CLASSES
+
+    xy = check_array("points", points, ndim=2, shape="(N, 2)", dtype=np.float64)
+    check(xy.shape[1] == 2, "points", xy, "an (N, 2) array: two coordinates per point")
+    y = np.asarray(labels)
+    check_same_length("points", xy, "labels", y, note="one class label per point")
+    names = list(class_names or FASHION_MNIST_CLASSES)
+    check(np.issubdtype(y.dtype, np.integer) and y.min() >= 0 and y.max() < len(names), "labels", labels,
+          f"integer class labels from 0 to {len(names) - 1}")
+    fig, axes = _figure(1, width=7.5, height=5.5)
+    ax = axes[0]
+    cmap = matplotlib.colormaps["tab10"]
+    for k, name in enumerate(names):
+        mine = y == k
+        if mine.any():
+            ax.scatter(xy[mine, 0], xy[mine, 1], s=6, alpha=0.6, color=cmap(k % 10), label=name)
+    ax.set_title(title)
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    ax.legend(fontsize=8, markerscale=3, loc="best")
+    fig.tight_layout()
+    return fig
 
 
 def plot_gan_losses(history: Any, title: str = "GAN training: the two players' losses") -> Figure:
