@@ -469,7 +469,7 @@ def build_generator(latent_dim: int = 64, filters: Sequence[int] = (64, 32),
         >>> build_generator(latent_dim=64).output.shape
         (None, 28, 28, 1)
 
-    Taught in Chapter 4, section 2.
+    Taught in Chapter 4, section 3.
     """
     check_positive_int("latent_dim", latent_dim)
     filters = check_positive_ints("filters", filters, length=2, note="two stride-2 blocks: 7 -> 14 -> 28")
@@ -505,7 +505,7 @@ def build_discriminator(filters: Sequence[int] = (32, 64), dropout: float = 0.3,
         >>> build_discriminator().output.shape
         (None, 1)
 
-    Taught in Chapter 4, section 3.
+    Taught in Chapter 4, section 4.
     """
     filters = check_positive_ints("filters", filters, min_length=1, note="one per strided convolution")
     check_fraction("dropout", dropout)
@@ -535,7 +535,7 @@ def build_fashion_judge(input_shape: tuple = (28, 28, 1), n_classes: int = 10,
         >>> build_fashion_judge().output.shape
         (None, 10)
 
-    Taught in Chapter 4, section 6 (through :func:`course.gan.fashion_classifier`).
+    Taught in Chapter 4, section 7 (through :func:`course.gan.fashion_classifier`).
     """
     shape = check_image_shape("input_shape", input_shape)
     check_positive_int("n_classes", n_classes)

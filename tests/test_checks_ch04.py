@@ -51,7 +51,7 @@ def test_add_noise_cases_give_twin_generators_in_one_state_and_a_third_in_anothe
     assert np.array_equal(first, twin) and not np.array_equal(first, other)
 
 
-def test_add_noise_cases_include_sigma_0_black_and_white_pixels_and_float64_images():
+def test_add_noise_cases_include_sigma_0_pixels_of_0_and_1_and_float64_images():
     cases = check.add_noise.make_inputs(np.random.default_rng(0))
     assert any(sigma == 0 for _, sigma, _ in cases)
     assert any(set(np.unique(images)) == {0.0, 1.0} for images, _, _ in cases)
@@ -66,7 +66,7 @@ def test_a_right_add_noise_passes_on_fifty_fresh_sets_of_cases():
 
 def test_add_noise_without_clipping_is_told_to_clip_after_adding():
     result = check.add_noise.check(lambda x, s, rng: (x + rng.normal(0, s, x.shape)).astype(x.dtype), seed=SEED, quiet=True)
-    assert result.status == FAILED and "clipping at black and white pixels" in result.message
+    assert result.status == FAILED and "clipping at pixels of 0 and 1" in result.message
     assert "clip AFTER adding the noise" in result.message
 
 
@@ -84,7 +84,7 @@ def test_add_noise_with_uniform_noise_of_the_right_spread_is_told_to_draw_normal
     assert result.status == FAILED and "57.7% of the noise lies within one sigma" in result.message
 
 
-def test_add_noise_that_rescales_into_zero_one_is_told_to_clip_at_black_pixels():
+def test_add_noise_that_rescales_into_zero_one_is_told_to_clip_at_pixels_of_0():
     def rescaled(images, sigma, rng):
         noisy = images + rng.normal(0, sigma, images.shape)
         return ((noisy - noisy.min()) / (noisy.max() - noisy.min())).astype(images.dtype)
@@ -92,7 +92,7 @@ def test_add_noise_that_rescales_into_zero_one_is_told_to_clip_at_black_pixels()
     cases = check.add_noise.make_inputs(np.random.default_rng(SEED))
     problem = check.add_noise._clipping_problem(cases[3][0].astype(np.float64), cases[3][1],
                                                 rescaled(cases[3][0], cases[3][1], np.random.default_rng(0)).astype(np.float64))
-    assert "at black (0) pixels 0.0% of the noisy values are exactly 0" in problem and "do not rescale" in problem
+    assert "at pixels of 0, 0.0% of the noisy values are exactly 0" in problem and "do not rescale" in problem
 
 
 def test_add_noise_returning_float64_for_float32_images_is_asked_for_the_images_dtype():

@@ -17,8 +17,8 @@ fed to a from-logits loss, linear instead of spherical interpolation...).
 ``add_noise`` draws random noise, so its checker judges statistics instead of
 values (like chapter 1's ``dropout``): the shape and dtype of the images,
 values in [0, 1], the noise's mean, standard deviation and shape where
-nothing is clipped, about half of the values clipped at black and white
-pixels, the noise drawn from ``rng``, ``sigma = 0`` returning the images.
+nothing is clipped, about half of the values clipped at pixels of 0 and
+1, the noise drawn from ``rng``, ``sigma = 0`` returning the images.
 
 ``gan_train_step`` runs the learner's step on two tiny models whose players
 get different learning rates, and compares the losses, which weights moved
@@ -79,7 +79,7 @@ def _sigmoid(x: Any) -> np.ndarray:
 #: How far a statistic may stray from its expected value, in standard errors (a false verdict: about 2e-9 per test).
 NOISE_SIGMAS = 6.0
 #: What each add_noise case is for, in the order _noise_cases makes them.
-NOISE_ROLES = ("the noise's statistics", "the same generator again", "another generator", "clipping at black and white pixels",
+NOISE_ROLES = ("the noise's statistics", "the same generator again", "another generator", "clipping at pixels of 0 and 1",
                "sigma 0", "float64 images of another shape")
 #: The share of a normal distribution within one standard deviation of its mean.
 NORMAL_WITHIN_ONE_SIGMA = 0.6826894921370859
@@ -90,12 +90,12 @@ HALF_NORMAL_MEAN = 0.3989422804014327
 def _noise_cases(rng):
     seed = int(rng.integers(2**31))
     grey = rng.uniform(0.35, 0.65, (64, 28, 28)).astype(np.float32)       # sigma 0.05: no pixel gets near 0 or 1
-    black_and_white = (rng.random((32, 28, 28)) < 0.5).astype(np.float32)  # exact 0s and 1s: half of the noise is clipped
+    zeros_and_ones = (rng.random((32, 28, 28)) < 0.5).astype(np.float32)   # exact 0s and 1s: half of the noise is clipped
     return [
         (grey, 0.05, np.random.default_rng(seed)),
         (grey.copy(), 0.05, np.random.default_rng(seed)),         # a generator in the same state: the same output
         (grey.copy(), 0.05, np.random.default_rng(seed + 1)),     # another generator: other noise
-        (black_and_white, 0.3, np.random.default_rng(seed + 2)),
+        (zeros_and_ones, 0.3, np.random.default_rng(seed + 2)),
         (rng.uniform(0, 1, (8, 28, 28)).astype(np.float32), 0.0, np.random.default_rng(seed + 3)),
         (rng.uniform(0.4, 0.6, (100, 784)), 0.05, np.random.default_rng(seed + 4)),
     ]
@@ -111,7 +111,7 @@ class NoiseExercise(FunctionExercise):
     near 0 or 1, the noise ``out - images`` has mean 0 and standard
     deviation ``sigma`` (within ``NOISE_SIGMAS`` standard errors), is
     Gaussian (about 68.3% of it within one ``sigma``) and varies from image
-    to image and from pixel to pixel; at black and white pixels about half
+    to image and from pixel to pixel; at pixels of 0 and 1 about half
     of the values are clipped to exactly 0 or 1 and the rest are as far off
     as a half-normal draw; two generators in the same state give the same
     output and two different ones do not (the noise comes from ``rng``);
@@ -164,7 +164,7 @@ class NoiseExercise(FunctionExercise):
             index = tuple(int(k) for k in np.argwhere(~np.isclose(out, x, rtol=0, atol=1e-7))[0])
             return (f"with sigma 0 the images must come back unchanged; at index {index} expected {x[index]:.6g}, "
                     f"got {out[index]:.6g}. Hint: sigma is the standard deviation of the noise: sigma * rng.standard_normal(...)."), out
-        if role == "clipping at black and white pixels":
+        if role == "clipping at pixels of 0 and 1":
             return self._clipping_problem(x, sigma, out), out
         problem = self._statistics_problem(x, sigma, out)
         if problem:
@@ -216,20 +216,20 @@ class NoiseExercise(FunctionExercise):
 
     @staticmethod
     def _clipping_problem(x, sigma, out):
-        """At black (0) and white (1) pixels, half of the noise is clipped away; the rest is a half-normal draw."""
-        for level, name, distance in ((0.0, "black (0)", out), (1.0, "white (1)", 1.0 - out)):
+        """At pixels of 0 and of 1, half of the noise is clipped away; the rest is a half-normal draw."""
+        for level, name, distance in ((0.0, "0", out), (1.0, "1", 1.0 - out)):
             at = x == level
             n = int(at.sum())
             clipped = float(np.mean(distance[at] <= 1e-7))
             if abs(clipped - 0.5) > NOISE_SIGMAS * np.sqrt(0.25 / n):
-                return (f"at {name} pixels {clipped:.1%} of the noisy values are exactly {level:g}; expected about half (the "
+                return (f"at pixels of {name}, {clipped:.1%} of the noisy values are exactly {level:g}; expected about half (the "
                         f"noise points outside [0, 1] half of the time, and clipping puts those pixels back at {level:g}). "
                         "Hint: clip with np.clip(images + noise, 0, 1); do not rescale the images or fold the noise.")
             spread = float(distance[at].mean())
             expected = sigma * HALF_NORMAL_MEAN
             margin = NOISE_SIGMAS * sigma * np.sqrt(0.5 - HALF_NORMAL_MEAN**2) / np.sqrt(n)
             if abs(spread - expected) > margin:
-                return (f"at {name} pixels the noisy values are on average {spread:.4g} away from {level:g}; Gaussian noise of "
+                return (f"at pixels of {name}, the noisy values are on average {spread:.4g} away from {level:g}; Gaussian noise of "
                         f"standard deviation sigma = {sigma}, clipped to [0, 1], gives sigma / sqrt(2 pi) = {expected:.4g}.")
         return None
 
