@@ -58,9 +58,10 @@ def test_add_noise_cases_include_sigma_0_pixels_of_0_and_1_and_float64_images():
     assert {images.dtype for images, _, _ in cases} == {np.dtype("float32"), np.dtype("float64")}
 
 
-def test_a_right_add_noise_passes_on_fifty_fresh_sets_of_cases():
-    """Every statistic is judged within 6 standard errors: a right answer must not fail by bad luck."""
-    verdicts = [check.add_noise.check(_add_noise, seed=seed, quiet=True).passed for seed in range(50)]
+def test_a_right_add_noise_passes_on_twenty_fresh_sets_of_cases():
+    """Every statistic is judged within 6 standard errors: a right answer must not fail by bad luck (200 seeds passed
+    when the checker was written; 20 here keep the test fast)."""
+    verdicts = [check.add_noise.check(_add_noise, seed=seed, quiet=True).passed for seed in range(20)]
     assert all(verdicts)
 
 
