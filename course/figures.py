@@ -529,7 +529,7 @@ def dcgan_training() -> Figure:
     Example:
         >>> fig = dcgan_training()
 
-    Shown in Chapter 4, sections 4 (the losses) and 5 (one round of the game).
+    Shown in Chapter 4, section 6 (one round of the game), after the losses of section 5.
     """
     fig, ax = _canvas(10.4, 5.3, "Training a GAN: one step, two players")
     d_color, g_color = COLORS["discriminator"][1], COLORS["generator"][1]

@@ -53,7 +53,7 @@ def scale_images(images: np.ndarray) -> np.ndarray:
         >>> scale_images(np.array([[[0, 255]]], dtype=np.uint8)).ravel().tolist()
         [-1.0, 1.0]
 
-    Taught in Chapter 4, section 1.
+    Taught in Chapter 4, section 3.
     """
     x = np.asarray(images)
     if x.dtype == np.uint8:
@@ -73,7 +73,7 @@ def to_unit_range(images: Any) -> np.ndarray:
         >>> to_unit_range(np.array([-1.0, 0.0, 1.0])).tolist()
         [0.0, 0.5, 1.0]
 
-    Taught in Chapter 4, section 2.
+    Taught in Chapter 4, section 3.
     """
     return np.clip((np.asarray(images, dtype=np.float32) + 1.0) / 2.0, 0.0, 1.0)
 
@@ -90,7 +90,7 @@ def discriminator_loss(real_logits: Any, fake_logits: Any, real_label: float = 1
         >>> round(float(discriminator_loss(np.zeros((4, 1)), np.zeros((4, 1)))), 4)   # 2 ln 2
         1.3863
 
-    Taught in Chapter 4, section 4.
+    Taught in Chapter 4, section 5.
     """
     ops = keras.ops
     real_logits = ops.convert_to_tensor(real_logits, dtype="float32")
@@ -108,7 +108,7 @@ def generator_loss(fake_logits: Any) -> Any:
         >>> round(float(generator_loss(np.zeros((4, 1)))), 4)   # ln 2
         0.6931
 
-    Taught in Chapter 4, section 4.
+    Taught in Chapter 4, section 5.
     """
     ops = keras.ops
     return ops.mean(ops.softplus(-ops.convert_to_tensor(fake_logits, dtype="float32")))
@@ -139,7 +139,7 @@ class GAN(keras.Model):
         ...             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))          # doctest: +SKIP
         >>> gan.fit(scale_images(x_train), epochs=1, batch_size=128)                 # doctest: +SKIP
 
-    Taught in Chapter 4, section 5.
+    Taught in Chapter 4, section 6.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int | None = None,
@@ -238,7 +238,7 @@ def tile_images(images: Any, ncols: int | None = None, pad: int = 1) -> np.ndarr
         >>> tile_images(np.zeros((6, 28, 28)), ncols=3).shape
         (57, 86)
 
-    Taught in Chapter 4, section 7 (through :class:`SampleGrid` and the plots).
+    Taught in Chapter 4, section 8 (through :class:`SampleGrid` and the plots).
     """
     x = check_image_batch("images", images)
     n, h, w = x.shape
@@ -258,7 +258,7 @@ def fixed_noise(n: int = 16, latent_dim: int = 64, seed: int = 0) -> np.ndarray:
         >>> bool(np.array_equal(fixed_noise(4, 8), fixed_noise(4, 8)))
         True
 
-    Taught in Chapter 4, section 2.
+    Taught in Chapter 4, section 3.
     """
     check_positive_int("n", n)
     check_positive_int("latent_dim", latent_dim)
@@ -279,7 +279,7 @@ class SampleGrid(keras.callbacks.Callback):
         >>> grid.epochs                                             # doctest: +SKIP
         [0, 1, 2, 3, 4, 5]
 
-    Taught in Chapter 4, section 7.
+    Taught in Chapter 4, section 8.
     """
 
     def __init__(self, noise: np.ndarray, every: int = 1, folder: str | Path | None = None, record_initial: bool = True):
@@ -323,7 +323,7 @@ def default_classifier_path() -> Path:
         >>> default_classifier_path().name          # doctest: +SKIP
         'fashion_judge_full.keras'
 
-    Taught in Chapter 4, section 6 (through :func:`fashion_classifier`).
+    Taught in Chapter 4, section 7 (through :func:`fashion_classifier`).
     """
     from course.data import keras_cache_dir
 
@@ -345,7 +345,7 @@ def fashion_classifier(path: str | Path | None = None, epochs: int | None = None
         >>> judge.predict(to_unit_range(images)).shape          # doctest: +SKIP
         (16, 10)
 
-    Taught in Chapter 4, section 6.
+    Taught in Chapter 4, section 7.
     """
     path = Path(path) if path is not None else default_classifier_path()
     if path.exists() and not retrain:
@@ -378,7 +378,7 @@ def class_quality(probabilities: Any, min_share: float = MIN_CLASS_SHARE) -> dic
         >>> class_quality(np.array([[0.9, 0.1], [0.2, 0.8]]))["classes_present"]
         2
 
-    Taught in Chapter 4, section 6.
+    Taught in Chapter 4, section 7.
     """
     p = check_array("probabilities", probabilities, ndim=2, shape="(N, n_classes)", dtype=np.float64)
     top = p.argmax(axis=1)
@@ -400,7 +400,7 @@ def generate(generator: keras.Model, n: int, latent_dim: int | None = None, seed
         >>> generate(build_generator(), 4).shape          # doctest: +SKIP
         (4, 28, 28, 1)
 
-    Taught in Chapter 4, section 8 (through :func:`sample_quality`).
+    Taught in Chapter 4, section 9 (through :func:`sample_quality`).
     """
     check_positive_int("n", n)
     latent_dim = latent_dim or generator.input_shape[-1]
@@ -422,7 +422,7 @@ def sample_quality(generator: keras.Model, classifier: keras.Model, n: int = 100
         >>> sample_quality(gan.generator, fashion_classifier())["classes_present"]   # doctest: +SKIP
         10
 
-    Taught in Chapter 4, section 8.
+    Taught in Chapter 4, section 9.
     """
     images = to_unit_range(generate(generator, n, seed=seed))
     probabilities = classifier.predict(images, batch_size=500, verbose=0)
@@ -442,7 +442,7 @@ class QualityTracker(keras.callbacks.Callback):
         >>> tracker.epochs                                              # doctest: +SKIP
         [2, 4]
 
-    Taught in Chapter 4, section 7.
+    Taught in Chapter 4, section 8.
     """
 
     def __init__(self, classifier: keras.Model, every: int = 1, n: int = 1000, seed: int = 123, verbose: bool = False):
@@ -485,7 +485,7 @@ def lerp(z0: np.ndarray, z1: np.ndarray, ts: Any) -> np.ndarray:
         >>> lerp(np.zeros(2), np.ones(2), [0.0, 0.5]).tolist()
         [[0.0, 0.0], [0.5, 0.5]]
 
-    Taught in Chapter 4, section 9.
+    Taught in Chapter 4, section 10.
     """
     ts = np.asarray(ts, dtype=np.float64)[:, None]
     return ((1 - ts) * np.asarray(z0, np.float64) + ts * np.asarray(z1, np.float64)).astype(np.float32)
@@ -500,7 +500,7 @@ def slerp(z0: np.ndarray, z1: np.ndarray, ts: Any) -> np.ndarray:
         >>> [round(float(v), 4) for v in slerp(np.array([1.0, 0.0]), np.array([0.0, 1.0]), [0.5])[0]]
         [0.7071, 0.7071]
 
-    Taught in Chapter 4, section 9.
+    Taught in Chapter 4, section 10.
     """
     z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
     ts = np.asarray(ts, dtype=np.float64)[:, None]

@@ -397,8 +397,57 @@ def build_seed_rnn(kind: str = "simple_rnn", vocab_size: int = 10_000) -> keras.
 
 
 # --------------------------------------------------------------------------
-# Chapter 4 -- generative adversarial networks (DCGAN), and the judge of their samples
+# Chapter 4 -- a denoising autoencoder, generative adversarial networks (DCGAN), and the judge of their samples
 # --------------------------------------------------------------------------
+
+
+def build_denoising_autoencoder(code_size: int = 32, hidden: int = 256, image_shape: tuple = (28, 28),
+                                name: str = "denoising_autoencoder") -> keras.Model:
+    """Build a dense autoencoder: an image in, its reconstruction out, through a code of ``code_size`` numbers.
+
+    Two sub-models, so that each half can be used alone:
+
+    * ``encoder`` (``model.get_layer("encoder")``): Flatten -> Dense(hidden, ReLU)
+      -> Dense(code_size), a linear layer: the code, or bottleneck.
+      Input ``(batch, *image_shape)``; output ``(batch, code_size)``.
+    * ``decoder`` (``model.get_layer("decoder")``): Dense(hidden, ReLU) ->
+      Dense(prod(image_shape), sigmoid) -> Reshape, so pixels lie in [0, 1].
+      Input ``(batch, code_size)``; output ``(batch, *image_shape)``.
+
+    Trained as a *denoising* autoencoder, its input is a corrupted image and
+    its target the clean one. Uncompiled, like every builder here.
+
+    Args:
+        code_size: length of the code: how many numbers the bottleneck keeps of the 784 pixels.
+        hidden: units of the hidden layer of the encoder and of the decoder.
+        image_shape: shape of one image, pixels in [0, 1].
+
+    Example:
+        >>> model = build_denoising_autoencoder(code_size=32)
+        >>> model.output.shape, model.get_layer("encoder").output.shape
+        ((None, 28, 28), (None, 32))
+
+    Defined in Chapter 4, section 2.
+    """
+    check_positive_int("code_size", code_size)
+    check_positive_int("hidden", hidden)
+    image_shape = tuple(check_positive_ints("image_shape", image_shape, min_length=1, note="the shape of one image, e.g. (28, 28)"))
+    layers = keras.layers
+    n_pixels = int(np.prod(image_shape))
+    image = keras.Input(shape=image_shape, name="image")
+    h = layers.Flatten(name="flatten")(image)
+    h = layers.Dense(hidden, activation="relu", name="encoder_hidden")(h)
+    code = layers.Dense(code_size, name="code")(h)
+    encoder = keras.Model(image, code, name="encoder")
+
+    code_in = keras.Input(shape=(code_size,), name="code")
+    h = layers.Dense(hidden, activation="relu", name="decoder_hidden")(code_in)
+    h = layers.Dense(n_pixels, activation="sigmoid", name="pixels")(h)
+    reconstruction = layers.Reshape(image_shape, name="to_image")(h)
+    decoder = keras.Model(code_in, reconstruction, name="decoder")
+
+    noisy = keras.Input(shape=image_shape, name="noisy_image")
+    return keras.Model(noisy, decoder(encoder(noisy)), name=name)
 
 
 def build_generator(latent_dim: int = 64, filters: Sequence[int] = (64, 32),
@@ -420,7 +469,7 @@ def build_generator(latent_dim: int = 64, filters: Sequence[int] = (64, 32),
         >>> build_generator(latent_dim=64).output.shape
         (None, 28, 28, 1)
 
-    Taught in Chapter 4, section 2.
+    Taught in Chapter 4, section 3.
     """
     check_positive_int("latent_dim", latent_dim)
     filters = check_positive_ints("filters", filters, length=2, note="two stride-2 blocks: 7 -> 14 -> 28")
@@ -456,7 +505,7 @@ def build_discriminator(filters: Sequence[int] = (32, 64), dropout: float = 0.3,
         >>> build_discriminator().output.shape
         (None, 1)
 
-    Taught in Chapter 4, section 3.
+    Taught in Chapter 4, section 4.
     """
     filters = check_positive_ints("filters", filters, min_length=1, note="one per strided convolution")
     check_fraction("dropout", dropout)
@@ -486,7 +535,7 @@ def build_fashion_judge(input_shape: tuple = (28, 28, 1), n_classes: int = 10,
         >>> build_fashion_judge().output.shape
         (None, 10)
 
-    Taught in Chapter 4, section 6 (through :func:`course.gan.fashion_classifier`).
+    Taught in Chapter 4, section 7 (through :func:`course.gan.fashion_classifier`).
     """
     shape = check_image_shape("input_shape", input_shape)
     check_positive_int("n_classes", n_classes)

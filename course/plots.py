@@ -503,8 +503,93 @@ def plot_gradient_norms(norms: Mapping[str, Sequence[float]], title: str = "Grad
 
 
 # --------------------------------------------------------------------------
-# Chapter 4 -- GAN losses, sample evolution, latent interpolation, sample quality
+# Chapter 4 -- autoencoder reconstructions and codes; GAN losses, sample evolution, latent interpolation,
+# sample quality
 # --------------------------------------------------------------------------
+
+
+def plot_reconstructions(rows: Mapping[str, Any], title: str = "Noisy input, reconstruction and clean image") -> Figure:
+    """Show the same images in several versions, one row per version (noisy, reconstructed, clean...).
+
+    Args:
+        rows: ``{row name: images}``, each (N, 28, 28[, 1]) in [0, 1], the same N in every row;
+            image ``i`` of every row is the same garment.
+        title: the figure's title.
+
+    Returns:
+        The Figure: one axis per row, titled with the row's name, its images side by side.
+
+    Example:
+        >>> fig = plot_reconstructions({"noisy": np.ones((3, 28, 28)), "clean": np.zeros((3, 28, 28))})
+        >>> [ax.get_title() for ax in fig.axes]
+        ['noisy', 'clean']
+
+    Taught in Chapter 4, section 2.
+    """
+    from course.gan import tile_images
+
+    check(len(rows) > 0, "rows", rows, "a dict {row name: images} with at least one row")
+    images = {name: check_image_batch(f"rows[{name!r}]", batch) for name, batch in rows.items()}
+    n = len(next(iter(images.values())))
+    for name, batch in images.items():
+        check(len(batch) == n, f"rows[{name!r}]", batch, f"{n} images, as many as in the first row")
+    fig, axes = _figure(len(images), width=1.2 * n, height=1.55, ncols=1)
+    for ax, (name, batch) in zip(axes, images.items()):
+        ax.imshow(tile_images(batch, ncols=n), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(name, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_code_map(points: Any, labels: Any, class_names: Sequence[str] | None = None,
+                  title: str = "The codes of the validation images, projected on two axes",
+                  axis_labels: tuple[str, str] = ("first principal component", "second principal component")) -> Figure:
+    """Scatter 2-D points (codes projected on two axes), one colour per class, with a legend.
+
+    Args:
+        points: (N, 2) coordinates, e.g. codes projected on their first two principal components.
+        labels: (N,) integer class of each point, 0 to ``len(class_names) - 1``.
+        class_names: names of the classes (default: Fashion-MNIST's).
+        title: the figure's title.
+        axis_labels: the x and y labels.
+
+    Returns:
+        The Figure, one scatter series per class present.
+
+    Example:
+        >>> fig = plot_code_map(np.zeros((4, 2)), [0, 1, 1, 0], class_names=["a", "b"])
+        >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        ['a', 'b']
+
+    Taught in Chapter 4, section 2.
+    """
+    import matplotlib
+
+    from course.data import FASHION_MNIST_CLASSES
+
+    xy = check_array("points", points, ndim=2, shape="(N, 2)", dtype=np.float64)
+    check(xy.shape[1] == 2, "points", xy, "an (N, 2) array: two coordinates per point")
+    y = np.asarray(labels)
+    check_same_length("points", xy, "labels", y, note="one class label per point")
+    names = list(class_names or FASHION_MNIST_CLASSES)
+    check(np.issubdtype(y.dtype, np.integer) and y.min() >= 0 and y.max() < len(names), "labels", labels,
+          f"integer class labels from 0 to {len(names) - 1}")
+    fig, axes = _figure(1, width=7.5, height=5.5)
+    ax = axes[0]
+    cmap = matplotlib.colormaps["tab10"]
+    for k, name in enumerate(names):
+        mine = y == k
+        if mine.any():
+            ax.scatter(xy[mine, 0], xy[mine, 1], s=6, alpha=0.6, color=cmap(k % 10), label=name)
+    ax.set_title(title)
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    ax.legend(fontsize=8, markerscale=3, loc="best")
+    fig.tight_layout()
+    return fig
 
 
 def plot_gan_losses(history: Any, title: str = "GAN training: the two players' losses") -> Figure:
@@ -525,7 +610,7 @@ def plot_gan_losses(history: Any, title: str = "GAN training: the two players' l
         >>> fig.axes[0].get_title()
         'losses'
 
-    Taught in Chapter 4, section 7.
+    Taught in Chapter 4, section 8.
     """
     hist = _as_history_dict(history)
     missing = [k for k in ("d_loss", "g_loss") if k not in hist]
@@ -581,7 +666,7 @@ def plot_sample_evolution(grids: Sequence[Any], epochs: Sequence[int], n_show: i
         >>> [ax.get_title() for ax in fig.axes]                                   # doctest: +SKIP
         ['epoch 0 (untrained)', 'epoch 1', 'epoch 2']
 
-    Taught in Chapter 4, section 7.
+    Taught in Chapter 4, section 8.
     """
     from course.gan import tile_images
 
@@ -615,7 +700,7 @@ def plot_interpolation(rows: Mapping[str, Any], title: str = "Walking through la
         >>> fig.axes[0].get_title()                                      # doctest: +SKIP
         'linear'
 
-    Taught in Chapter 4, section 9.
+    Taught in Chapter 4, section 10.
     """
     from course.gan import tile_images
 
@@ -653,7 +738,7 @@ def plot_class_shares(scores: Mapping[str, Mapping[str, Any]], class_names: Sequ
         >>> fig.axes[0].get_xlabel()
         'class given by the classifier'
 
-    Taught in Chapter 4, section 8.
+    Taught in Chapter 4, section 9.
     """
     from course.data import FASHION_MNIST_CLASSES
 

@@ -263,16 +263,16 @@ def seed_rnn(kind: str, vocab_size: int = CH03_VOCAB_SIZE):
 # Chapter 4 -- DCGAN on Fashion-MNIST
 # --------------------------------------------------------------------------
 
-#: Length of the generator's noise vector. Taught in Chapter 4, section 2.
+#: Length of the generator's noise vector. Taught in Chapter 4, section 3.
 CH04_LATENT_DIM = 64
-#: Both players' Adam: learning rate 2e-4, beta_1 0.5 (Radford et al., 2016). Taught in Chapter 4, section 5.
+#: Both players' Adam: learning rate 2e-4, beta_1 0.5 (Radford et al., 2016). Taught in Chapter 4, section 6.
 #: (``course.gan.make_gan`` uses the same values; ``tests/test_recipes.py`` checks they agree.)
 CH04_LEARNING_RATE = 2e-4
 CH04_BETA_1 = 0.5
-#: Epochs and batch size in full mode. Taught in Chapter 4, section 7.
+#: Epochs and batch size in full mode. Taught in Chapter 4, section 8.
 CH04_EPOCHS = 15
 CH04_BATCH = 128
-#: Generated images scored by the judge classifier after each epoch. Taught in Chapter 4, section 6.
+#: Generated images scored by the judge classifier after each epoch. Taught in Chapter 4, section 7.
 CH04_SAMPLES = 1000
 
 

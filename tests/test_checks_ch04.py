@@ -22,9 +22,9 @@ def softplus(x):
     return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
 
 
-def test_the_chapter_lists_seven_exercises_in_notebook_order():
+def test_the_chapter_lists_eight_exercises_in_notebook_order():
     names = [e.name for e in chapter_exercises("04_gan")]
-    assert names == ["transposed_conv_output_size", "discriminator_loss", "generator_loss",
+    assert names == ["add_noise", "transposed_conv_output_size", "discriminator_loss", "generator_loss",
                      "smoothed_discriminator_loss", "gan_train_step", "sample_quality_scores", "slerp"]
 
 
@@ -36,6 +36,69 @@ def test_every_exercise_forbids_the_chapters_references():
 def test_the_loss_exercises_and_the_step_also_forbid_the_courses_gan_losses():
     for exercise in (check.discriminator_loss, check.generator_loss, check.smoothed_discriminator_loss, check.gan_train_step):
         assert {"course.gan:discriminator_loss", "course.gan:generator_loss"} <= set(exercise.forbidden_names()), exercise.id
+
+
+# --- add_noise: judged by its statistics -------------------------------------------------------------------
+
+
+def _add_noise(images, sigma, rng):
+    return np.clip(images + rng.normal(0, sigma, images.shape), 0, 1).astype(images.dtype)
+
+
+def test_add_noise_cases_give_twin_generators_in_one_state_and_a_third_in_another():
+    cases = check.add_noise.make_inputs(np.random.default_rng(0))
+    first, twin, other = (rng.random(3) for _, _, rng in cases[:3])
+    assert np.array_equal(first, twin) and not np.array_equal(first, other)
+
+
+def test_add_noise_cases_include_sigma_0_pixels_of_0_and_1_and_float64_images():
+    cases = check.add_noise.make_inputs(np.random.default_rng(0))
+    assert any(sigma == 0 for _, sigma, _ in cases)
+    assert any(set(np.unique(images)) == {0.0, 1.0} for images, _, _ in cases)
+    assert {images.dtype for images, _, _ in cases} == {np.dtype("float32"), np.dtype("float64")}
+
+
+def test_a_right_add_noise_passes_on_twenty_fresh_sets_of_cases():
+    """Every statistic is judged within 6 standard errors: a right answer must not fail by bad luck (200 seeds passed
+    when the checker was written; 20 here keep the test fast)."""
+    verdicts = [check.add_noise.check(_add_noise, seed=seed, quiet=True).passed for seed in range(20)]
+    assert all(verdicts)
+
+
+def test_add_noise_without_clipping_is_told_to_clip_after_adding():
+    result = check.add_noise.check(lambda x, s, rng: (x + rng.normal(0, s, x.shape)).astype(x.dtype), seed=SEED, quiet=True)
+    assert result.status == FAILED and "clipping at pixels of 0 and 1" in result.message
+    assert "clip AFTER adding the noise" in result.message
+
+
+def test_add_noise_with_sigma_as_the_variance_is_told_the_standard_deviation_it_drew():
+    result = check.add_noise.check(lambda x, s, rng: _add_noise(x, s**2, rng), seed=SEED, quiet=True)
+    assert result.status == FAILED and "standard deviation 0.002" in result.message and "not the variance" in result.message
+
+
+def test_add_noise_with_uniform_noise_of_the_right_spread_is_told_to_draw_normal_noise():
+    def uniform(images, sigma, rng):
+        half_width = sigma * np.sqrt(3)          # the standard deviation of uniform noise on [-a, a] is a / sqrt(3)
+        return np.clip(images + rng.uniform(-half_width, half_width, images.shape), 0, 1).astype(images.dtype)
+
+    result = check.add_noise.check(uniform, seed=SEED, quiet=True)
+    assert result.status == FAILED and "57.7% of the noise lies within one sigma" in result.message
+
+
+def test_add_noise_that_rescales_into_zero_one_is_told_to_clip_at_pixels_of_0():
+    def rescaled(images, sigma, rng):
+        noisy = images + rng.normal(0, sigma, images.shape)
+        return ((noisy - noisy.min()) / (noisy.max() - noisy.min())).astype(images.dtype)
+
+    cases = check.add_noise.make_inputs(np.random.default_rng(SEED))
+    problem = check.add_noise._clipping_problem(cases[3][0].astype(np.float64), cases[3][1],
+                                                rescaled(cases[3][0], cases[3][1], np.random.default_rng(0)).astype(np.float64))
+    assert "at pixels of 0, 0.0% of the noisy values are exactly 0" in problem and "do not rescale" in problem
+
+
+def test_add_noise_returning_float64_for_float32_images_is_asked_for_the_images_dtype():
+    result = check.add_noise.check(lambda x, s, rng: np.clip(x + rng.normal(0, s, x.shape), 0, 1), seed=SEED, quiet=True)
+    assert result.status == FAILED and "the dtype of images, float32; got float64" in result.message
 
 
 # --- transposed convolution: what Keras computes ---------------------------------------------------------

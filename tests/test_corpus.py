@@ -174,6 +174,7 @@ MODELS = {
 }
 MODEL_CASES = [case for case in CASES if case.exercise in MODELS]
 DROPOUT_CASES = [case for case in CASES if case.exercise == "dropout"]
+NOISE_CASES = [case for case in CASES if case.exercise == "add_noise"]
 
 
 def what_is_wrong_with_dropout(case: Case) -> set[str]:
@@ -225,6 +226,82 @@ def test_the_dropout_label_agrees_with_the_statistics_of_300_draws(case: Case):
         assert not found, f"{case.id}: over 300 draws it has {sorted(found)}"
     else:
         assert case.why in found, f"{case.id} is labelled wrong for {case.why!r}, but over 300 draws it has: {sorted(found) or 'nothing wrong'}"
+
+
+def _clipped_normal_moments(x: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and variance of clip(x + sigma * z, 0, 1) for a standard normal z, pixel by pixel (exact formulas)."""
+    from math import erf, sqrt
+
+    cdf = np.vectorize(lambda u: 0.5 * (1 + erf(u / sqrt(2))))
+    pdf = lambda u: np.exp(-u**2 / 2) / np.sqrt(2 * np.pi)  # noqa: E731
+    a, b = -x / sigma, (1 - x) / sigma                    # where x + sigma * z leaves [0, 1], in units of z
+    inside = cdf(b) - cdf(a)
+    above = 1 - cdf(b)
+    z1 = pdf(a) - pdf(b)                                  # E[z; a < z < b]
+    z2 = inside + a * pdf(a) - b * pdf(b)                 # E[z^2; a < z < b]
+    mean = x * inside + sigma * z1 + above
+    second = x**2 * inside + 2 * x * sigma * z1 + sigma**2 * z2 + above
+    return mean, second - mean**2
+
+
+def what_is_wrong_with_add_noise(case: Case) -> set[str]:
+    """The oracle for add_noise, whose noise is random: its output against the exact law of clip(x + sigma z, 0, 1).
+
+    On one image repeated 200 times (so a pixel's spread across the copies is
+    its own noise's) the output must have the input's shape and dtype, lie in
+    [0, 1], and match, pixel by pixel summed over the batch, the mean and the
+    variance of the clipped normal; on a constant image the noise must vary
+    from pixel to pixel; a generator in the same state must give the same
+    output and another generator another one; sigma 0 must return the images;
+    images must be left unchanged.
+    """
+    rng = np.random.default_rng(0)
+    one = rng.uniform(0, 1, (28, 28)).astype(np.float32)
+    one[:4] = 0.0                                         # black and white rows: clipping matters there
+    one[-4:] = 1.0
+    images, sigma = np.repeat(one[None], 200, axis=0), 0.25
+    found = set()
+
+    def call(x, s, seed):
+        theirs = x.copy()
+        out = case.answer(theirs, s, np.random.default_rng(seed))
+        if not _unchanged(x, theirs):
+            found.add("in place")
+        if not (isinstance(out, np.ndarray) and out.dtype == x.dtype and out.shape == x.shape):
+            found.add("type")
+        return np.asarray(out, dtype=np.float64)
+
+    try:
+        out, again, other = call(images, sigma, 1), call(images, sigma, 1), call(images, sigma, 2)
+        flat = call(np.full((4, 28, 28), 0.5, np.float32), 0.1, 3)
+        unchanged = call(images[:3], 0.0, 4)
+    except Exception:
+        return found | {"error"}
+    if out.shape != images.shape or out.min() < 0 or out.max() > 1:
+        return found | {"values"}
+    mean, variance = _clipped_normal_moments(one.astype(np.float64), sigma)
+    n = len(images)
+    if np.abs(out.mean(axis=0) - mean).sum() > 1.5 * np.sqrt(variance / n).sum():   # a sum of |normal| is about 0.8 of it
+        found.add("values")
+    spread = out.var(axis=0)
+    if np.abs(spread - variance).sum() > 0.25 * variance.sum():
+        found.add("values")
+    if flat.std(axis=(1, 2)).mean() < 0.05:
+        found.add("values")
+    if not np.array_equal(again, out) or np.array_equal(other, out):
+        found.add("rng")
+    if not np.allclose(unchanged, images[:3], rtol=0, atol=1e-7):
+        found.add("values")
+    return found
+
+
+@pytest.mark.parametrize("case", [_params(case) for case in NOISE_CASES])
+def test_the_add_noise_label_agrees_with_the_law_of_clipped_gaussian_noise(case: Case):
+    found = what_is_wrong_with_add_noise(case)
+    if case.correct or case.why == "reference":
+        assert not found, f"{case.id}: against the law of clip(x + sigma z, 0, 1) it has {sorted(found)}"
+    else:
+        assert case.why in found, f"{case.id} is labelled wrong for {case.why!r}, but against the law of clipped noise it has: {sorted(found) or 'nothing wrong'}"
 
 
 def what_is_wrong_with_the_model(case: Case) -> set[str]:

@@ -1,4 +1,4 @@
-"""Chapter 4: DCGAN builders, the GAN model, its callbacks, the sample-quality score and the plots."""
+"""Chapter 4: the denoising autoencoder, DCGAN builders, the GAN model, its callbacks, the sample-quality score and the plots."""
 
 import numpy as np
 import pytest
@@ -7,10 +7,26 @@ from course.gan import (
     class_quality, discriminator_loss, fashion_classifier, fixed_noise, generator_loss, lerp, sample_quality,
     scale_images, slerp, tile_images, to_unit_range,
 )
-from course.models import build_discriminator, build_fashion_judge, build_generator
+from course.models import build_denoising_autoencoder, build_discriminator, build_fashion_judge, build_generator
 
 
 # --- builders ---------------------------------------------------------------------
+
+
+def test_the_autoencoder_maps_images_to_images_in_zero_one_through_a_code_of_code_size():
+    model = build_denoising_autoencoder(code_size=8, hidden=16)
+    encoder, decoder = model.get_layer("encoder"), model.get_layer("decoder")
+    assert tuple(model.output.shape) == (None, 28, 28)
+    assert tuple(encoder.output.shape) == (None, 8) and tuple(decoder.input.shape) == (None, 8)
+    images = model.predict(np.random.default_rng(0).uniform(size=(3, 28, 28)).astype("float32"), verbose=0)
+    assert images.shape == (3, 28, 28) and images.min() >= 0.0 and images.max() <= 1.0
+
+
+def test_the_autoencoder_parameter_count_follows_the_dense_layers():
+    # encoder 784 -> 256 -> 32, decoder 32 -> 256 -> 784, each Dense with its bias
+    expected = (784 * 256 + 256) + (256 * 32 + 32) + (32 * 256 + 256) + (256 * 784 + 784)
+    assert build_denoising_autoencoder(code_size=32).count_params() == expected
+
 
 
 def test_generator_maps_noise_to_28x28x1_images_in_minus_one_to_one():
@@ -56,6 +72,8 @@ def test_discriminator_uses_strided_convolutions_and_dropout():
         (build_generator, {"filters": (64, -1)}, "each entry of filters must be a positive integer"),
         (build_discriminator, {"filters": ()}, "filters must be a non-empty sequence of positive integers"),
         (build_discriminator, {"dropout": 1.0}, r"dropout must be a number in \[0, 1\)"),
+        (build_denoising_autoencoder, {"code_size": 0}, "code_size must be a positive integer"),
+        (build_denoising_autoencoder, {"image_shape": ()}, "image_shape must be a non-empty sequence of positive integers"),
     ],
 )
 def test_builders_reject_bad_arguments_naming_them(builder, kwargs, message):
@@ -232,6 +250,42 @@ def test_fashion_classifier_loads_a_saved_model_instead_of_training(tmp_path):
 
 def _labelled(fig):
     return all(ax.get_title() for ax in fig.axes) and fig._suptitle is not None
+
+
+def test_plot_reconstructions_draws_one_named_row_per_version():
+    from course.plots import plot_reconstructions
+
+    fig = plot_reconstructions({"noisy": np.ones((4, 28, 28)), "reconstruction": np.zeros((4, 28, 28, 1)), "clean": np.zeros((4, 28, 28))})
+    assert [ax.get_title() for ax in fig.axes] == ["noisy", "reconstruction", "clean"] and _labelled(fig)
+    assert fig.axes[0].images[0].get_array().shape == (28, 4 * 28 + 3)   # four images side by side, 1 pixel apart
+
+
+def test_plot_reconstructions_refuses_rows_of_different_lengths():
+    from course.plots import plot_reconstructions
+
+    with pytest.raises(ValueError, match=r"rows\['clean'\] must be 4 images, as many as in the first row"):
+        plot_reconstructions({"noisy": np.ones((4, 28, 28)), "clean": np.zeros((3, 28, 28))})
+
+
+def test_plot_code_map_draws_one_labelled_series_per_class_present():
+    from course.plots import plot_code_map
+
+    fig = plot_code_map(np.random.default_rng(0).normal(size=(30, 2)), np.arange(30) % 3, class_names=["a", "b", "c", "d"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "c"]
+    assert ax.get_title() and ax.get_xlabel() == "first principal component" and ax.get_ylabel()
+
+
+@pytest.mark.parametrize("points, labels, message", [
+    (np.zeros((4, 3)), [0, 1, 0, 1], r"points must be an \(N, 2\) array"),
+    (np.zeros((4, 2)), [0, 1, 0], "points and labels must be of equal length"),
+    (np.zeros((4, 2)), [0, 1, 0, 10], "labels must be integer class labels from 0 to 9"),
+])
+def test_plot_code_map_rejects_bad_points_and_labels_naming_them(points, labels, message):
+    from course.plots import plot_code_map
+
+    with pytest.raises(ValueError, match=message):
+        plot_code_map(points, labels)
 
 
 def test_plot_gan_losses_draws_losses_and_discriminator_outputs():

@@ -1,4 +1,4 @@
-"""Checkers of chapter 4 (generative adversarial networks), in notebook order.
+"""Checkers of chapter 4 (a denoising autoencoder, generative adversarial networks), in notebook order.
 
 In the notebook::
 
@@ -13,6 +13,12 @@ exactly ``min_share``), check the type the statement asks for and that the
 arguments are left unchanged, and name a recognised mistake (the saturating
 generator loss, averaging the two halves of the discriminator loss, a sigmoid
 fed to a from-logits loss, linear instead of spherical interpolation...).
+
+``add_noise`` draws random noise, so its checker judges statistics instead of
+values (like chapter 1's ``dropout``): the shape and dtype of the images,
+values in [0, 1], the noise's mean, standard deviation and shape where
+nothing is clipped, about half of the values clipped at pixels of 0 and
+1, the noise drawn from ``rng``, ``sigma = 0`` returning the images.
 
 ``gan_train_step`` runs the learner's step on two tiny models whose players
 get different learning rates, and compares the losses, which weights moved
@@ -38,14 +44,14 @@ import numpy as np
 
 from course.checks import core
 from course.checks.core import (
-    ERROR, FLOAT, FLOAT_ARRAY, INT, NOT_ACCEPTED, Exercise, Guard, HintedFunctionExercise, Outcome,
+    ERROR, FLOAT, FLOAT_ARRAY, INT, NOT_ACCEPTED, Exercise, FunctionExercise, Guard, HintedFunctionExercise, Outcome,
     call_answer, describe_type, describe_value, type_phrase,
 )
 
 CHAPTER = "04_gan"
 #: Where the references live; every exercise of the chapter forbids the whole module.
 REFERENCES = "course.references.ch04_gan"
-#: The course's GAN losses: the answers of exercises 2-4, and what a training step must not borrow either.
+#: The course's GAN losses: the answers of exercises 3-5, and what a training step must not borrow either.
 GAN_LOSSES = ("course.gan:discriminator_loss", "course.gan:generator_loss")
 #: Keras's clipping of probabilities in its cross-entropies.
 KERAS_EPS = 1e-7
@@ -67,7 +73,181 @@ def _sigmoid(x: Any) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------
-# 1. Output size of a transposed convolution
+# 1. The corruption of a denoising autoencoder, judged by its statistics
+# --------------------------------------------------------------------------
+
+#: How far a statistic may stray from its expected value, in standard errors (a false verdict: about 2e-9 per test).
+NOISE_SIGMAS = 6.0
+#: What each add_noise case is for, in the order _noise_cases makes them.
+NOISE_ROLES = ("the noise's statistics", "the same generator again", "another generator", "clipping at pixels of 0 and 1",
+               "sigma 0", "float64 images of another shape")
+#: The share of a normal distribution within one standard deviation of its mean.
+NORMAL_WITHIN_ONE_SIGMA = 0.6826894921370859
+#: E[max(z, 0)] for a standard normal z: 1 / sqrt(2 pi).
+HALF_NORMAL_MEAN = 0.3989422804014327
+
+
+def _noise_cases(rng):
+    seed = int(rng.integers(2**31))
+    grey = rng.uniform(0.35, 0.65, (64, 28, 28)).astype(np.float32)       # sigma 0.05: no pixel gets near 0 or 1
+    zeros_and_ones = (rng.random((32, 28, 28)) < 0.5).astype(np.float32)   # exact 0s and 1s: half of the noise is clipped
+    return [
+        (grey, 0.05, np.random.default_rng(seed)),
+        (grey.copy(), 0.05, np.random.default_rng(seed)),         # a generator in the same state: the same output
+        (grey.copy(), 0.05, np.random.default_rng(seed + 1)),     # another generator: other noise
+        (zeros_and_ones, 0.3, np.random.default_rng(seed + 2)),
+        (rng.uniform(0, 1, (8, 28, 28)).astype(np.float32), 0.0, np.random.default_rng(seed + 3)),
+        (rng.uniform(0.4, 0.6, (100, 784)), 0.05, np.random.default_rng(seed + 4)),
+    ]
+
+
+@dataclass
+class NoiseExercise(FunctionExercise):
+    """``add_noise(images, sigma, rng)`` judged by what it does, so every correct way of drawing the noise passes.
+
+    The noise is random, so no output is compared with the reference's. On
+    each case (``NOISE_ROLES``) the checker judges: a NumPy array of the
+    shape and dtype of ``images``, every value in [0, 1]; where no pixel is
+    near 0 or 1, the noise ``out - images`` has mean 0 and standard
+    deviation ``sigma`` (within ``NOISE_SIGMAS`` standard errors), is
+    Gaussian (about 68.3% of it within one ``sigma``) and varies from image
+    to image and from pixel to pixel; at pixels of 0 and 1 about half
+    of the values are clipped to exactly 0 or 1 and the rest are as far off
+    as a half-normal draw; two generators in the same state give the same
+    output and two different ones do not (the noise comes from ``rng``);
+    ``sigma = 0`` returns the images; ``images`` is left unchanged
+    (``read_only``).
+    """
+
+    def _case_name(self, i, args):
+        images, sigma, _ = args
+        return f"case {i + 1} (images of shape {images.shape}, {images.dtype}, sigma={sigma}: {NOISE_ROLES[i]})"
+
+    def judge(self, inputs, outcomes):
+        if len(outcomes) != len(inputs) or len(inputs) != len(NOISE_ROLES):
+            return self.result(False, "no result came back for some test cases.", ERROR)
+        outputs = []
+        for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
+            case = self._case_name(i, args)
+            if not outcome.ok:
+                return self.error_result(outcome, f" on {case}")
+            problem, out = self._problem(i, args, outcome.value, outputs)
+            if problem:
+                return self.result(False, f"{case}: {problem}")
+            outputs.append(out)
+        return self.result(True, f"adds Gaussian noise of standard deviation sigma, clipped to [0, 1], on all {len(inputs)} "
+                                 "test cases; draws it from rng and leaves images unchanged.")
+
+    def _problem(self, i, args, value, outputs):
+        """What is wrong with the output of case ``i`` (``outputs``: the earlier cases' arrays), or None; and the array."""
+        images, sigma, _ = args
+        x = np.asarray(images, np.float64)
+        described = value.get("type", {}) if isinstance(value, dict) else {}
+        if not FLOAT_ARRAY.accepts(described):
+            return f"return a NumPy float array of the shape of images; got {type_phrase(described)}.", None
+        out = core.as_float_array(value)
+        if out is None or out.shape != x.shape:
+            return f"wrong shape: expected {x.shape} (the shape of images), got {None if out is None else out.shape}.", None
+        if described.get("dtype") != str(images.dtype):
+            return (f"return an array of the dtype of images, {images.dtype}; got {described.get('dtype')}. Hint: rng's normal draws "
+                    "are float64, and float32 + float64 gives float64: convert the result with .astype(images.dtype) "
+                    "(a float64 copy of 60,000 images takes twice the memory, and Keras trains in float32)."), None
+        if not np.all(np.isfinite(out)):
+            return "got NaN or inf.", None
+        if out.min() < 0 or out.max() > 1:
+            return (f"values from {out.min():.4g} to {out.max():.4g}; pixels must stay in [0, 1]. Hint: clip AFTER adding the "
+                    "noise: np.clip(images + noise, 0, 1)."), out
+        role = NOISE_ROLES[i]
+        if role == "sigma 0":
+            if np.allclose(out, x, rtol=0, atol=1e-7):
+                return None, out
+            index = tuple(int(k) for k in np.argwhere(~np.isclose(out, x, rtol=0, atol=1e-7))[0])
+            return (f"with sigma 0 the images must come back unchanged; at index {index} expected {x[index]:.6g}, "
+                    f"got {out[index]:.6g}. Hint: sigma is the standard deviation of the noise: sigma * rng.standard_normal(...)."), out
+        if role == "clipping at pixels of 0 and 1":
+            return self._clipping_problem(x, sigma, out), out
+        problem = self._statistics_problem(x, sigma, out)
+        if problem:
+            return problem, out
+        if role == "the same generator again" and not np.array_equal(out, outputs[0]):
+            return ("a generator in the same state as in case 1 gave other noise. Hint: draw the noise from the `rng` argument "
+                    "(rng.standard_normal(images.shape) or rng.normal(0, sigma, images.shape)), not from np.random or a new "
+                    "generator."), out
+        if role == "another generator" and np.array_equal(out, outputs[0]):
+            return ("another generator than in case 1 gave the same noise. Hint: draw the noise from the `rng` argument, not "
+                    "from a generator of your own with a fixed seed."), out
+        return None, out
+
+    @staticmethod
+    def _statistics_problem(x, sigma, out):
+        """Mean, standard deviation, shape of the distribution and independence of the noise, where nothing is clipped."""
+        noise = out - x
+        n = noise.size
+        mean, std = float(noise.mean()), float(noise.std())
+        if std < 1e-12:
+            return "the images came back without noise: add sigma * rng.standard_normal(images.shape) to them."
+        flat = noise.reshape(len(noise), -1)
+        if len(flat) > 1 and flat.std(axis=0).mean() < 0.5 * std:
+            return ("every image got the same noise. Hint: draw one number per pixel of every image: "
+                    "rng.standard_normal(images.shape), not images.shape[1:].")
+        if flat.shape[1] > 1 and flat.std(axis=1).mean() < 0.5 * std:
+            return ("all the pixels of an image got the same noise. Hint: draw one number per pixel of every image: "
+                    "rng.standard_normal(images.shape).")
+        if abs(mean) > NOISE_SIGMAS * sigma / np.sqrt(n):
+            message = f"the noise (output - images) has mean {mean:.4g}; Gaussian noise has mean 0."
+            if np.isclose(mean, sigma / 2, rtol=0.1):
+                message += (" Hint: rng.random draws from [0, 1), which is not centred on 0: use rng.normal(0, sigma, ...) "
+                            "or sigma * rng.standard_normal(...).")
+            return message
+        if abs(std / sigma - 1) > NOISE_SIGMAS / np.sqrt(2 * n):
+            message = f"the noise (output - images) has standard deviation {std:.4g}; expected sigma = {sigma}."
+            if np.isclose(std, sigma**2, rtol=0.05):
+                return message + (" Hint: sigma is the standard deviation, not the variance: multiply a standard normal draw "
+                                  "by sigma (rng.normal's scale is the standard deviation too).")
+            if np.abs(noise).max() <= sigma * (1 + 1e-6):
+                return message + " Hint: the noise never exceeds sigma: it looks uniform; draw it from a normal distribution."
+            return message
+        within = float(np.mean(np.abs(noise) < sigma))
+        p = NORMAL_WITHIN_ONE_SIGMA
+        if abs(within - p) > NOISE_SIGMAS * np.sqrt(p * (1 - p) / n):
+            return (f"{within:.1%} of the noise lies within one sigma of 0; Gaussian noise puts {p:.1%} there. Hint: draw "
+                    "normal noise (rng.normal or rng.standard_normal), not uniform noise.")
+        return None
+
+    @staticmethod
+    def _clipping_problem(x, sigma, out):
+        """At pixels of 0 and of 1, half of the noise is clipped away; the rest is a half-normal draw."""
+        for level, name, distance in ((0.0, "0", out), (1.0, "1", 1.0 - out)):
+            at = x == level
+            n = int(at.sum())
+            clipped = float(np.mean(distance[at] <= 1e-7))
+            if abs(clipped - 0.5) > NOISE_SIGMAS * np.sqrt(0.25 / n):
+                return (f"at pixels of {name}, {clipped:.1%} of the noisy values are exactly {level:g}; expected about half (the "
+                        f"noise points outside [0, 1] half of the time, and clipping puts those pixels back at {level:g}). "
+                        "Hint: clip with np.clip(images + noise, 0, 1); do not rescale the images or fold the noise.")
+            spread = float(distance[at].mean())
+            expected = sigma * HALF_NORMAL_MEAN
+            margin = NOISE_SIGMAS * sigma * np.sqrt(0.5 - HALF_NORMAL_MEAN**2) / np.sqrt(n)
+            if abs(spread - expected) > margin:
+                return (f"at pixels of {name}, the noisy values are on average {spread:.4g} away from {level:g}; Gaussian noise of "
+                        f"standard deviation sigma = {sigma}, clipped to [0, 1], gives sigma / sqrt(2 pi) = {expected:.4g}.")
+        return None
+
+
+# Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
+# mutation add_noise: `noisy = images + sigma * rng.standard_normal(images.shape)`
+#   -> `noisy = images - sigma * rng.standard_normal(images.shape)` is equivalent: the normal distribution is symmetric, so
+#   minus a draw is a draw; the statement asks for Gaussian noise from rng, not for one particular use of its numbers.
+add_noise = NoiseExercise(
+    CHAPTER, "add_noise", "add_noise", points=2,
+    description="Gaussian noise of standard deviation sigma, drawn from rng, clipped to [0, 1]; same shape and dtype as images",
+    forbidden=(REFERENCES,), cases=_noise_cases, reference=f"{REFERENCES}:add_noise",
+    returns=FLOAT_ARRAY, arg_names=("images", "sigma", "rng"), read_only=("images",),
+)
+
+
+# --------------------------------------------------------------------------
+# 2. Output size of a transposed convolution
 # --------------------------------------------------------------------------
 
 
@@ -102,7 +282,7 @@ transposed_conv_output_size = HintedFunctionExercise(
 
 
 # --------------------------------------------------------------------------
-# 2-4. Losses on logits
+# 3-5. Losses on logits
 # --------------------------------------------------------------------------
 
 
@@ -212,7 +392,7 @@ smoothed_discriminator_loss = HintedFunctionExercise(
 
 
 # --------------------------------------------------------------------------
-# 5. One training step of the GAN
+# 6. One training step of the GAN
 # --------------------------------------------------------------------------
 
 STEP_LATENT_DIM = 8
@@ -481,7 +661,7 @@ gan_train_step = TrainStepExercise(
 
 
 # --------------------------------------------------------------------------
-# 6. The sample-quality score
+# 7. The sample-quality score
 # --------------------------------------------------------------------------
 
 
@@ -579,7 +759,7 @@ sample_quality_scores = PairExercise(
 
 
 # --------------------------------------------------------------------------
-# 7. Spherical interpolation in latent space
+# 8. Spherical interpolation in latent space
 # --------------------------------------------------------------------------
 
 
@@ -663,6 +843,7 @@ slerp = HintedFunctionExercise(
 
 
 EXERCISES = [
+    add_noise,
     transposed_conv_output_size,
     discriminator_loss,
     generator_loss,

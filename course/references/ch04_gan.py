@@ -1,4 +1,4 @@
-"""Reference answers of chapter 4 (generative adversarial networks), in notebook order.
+"""Reference answers of chapter 4 (a denoising autoencoder, generative adversarial networks), in notebook order.
 
 Trusted side only: see :mod:`course.references` for who may import this.
 The NumPy functions compute in float64 whatever they are given, so they are
@@ -9,6 +9,18 @@ the yardstick the checkers compare learners' float32 or float64 answers with;
 from __future__ import annotations
 
 import numpy as np
+
+
+def add_noise(images, sigma, rng):
+    """Corrupt images with Gaussian noise of standard deviation ``sigma``, clipped back to [0, 1].
+
+    ``clip(x + sigma * eps, 0, 1)`` with ``eps`` standard normal, one draw per
+    pixel, taken from ``rng``; the same shape and dtype as ``images``, which
+    stay unchanged.
+    """
+    images = np.asarray(images)
+    noisy = images + sigma * rng.standard_normal(images.shape)
+    return np.clip(noisy, 0.0, 1.0).astype(images.dtype)
 
 
 def transposed_conv_output_size(size, kernel, stride, padding):

@@ -21,6 +21,87 @@ def _wrong(exercise, name, answer, why, hint=None, slow=False):
 
 
 # --------------------------------------------------------------------------
+# add_noise (the corruption of a denoising autoencoder; the noise comes from rng)
+# --------------------------------------------------------------------------
+
+
+def noise_normal_astype(images, sigma, rng):
+    return np.clip(images + rng.normal(0.0, sigma, size=images.shape), 0.0, 1.0).astype(images.dtype)
+
+
+def noise_float32_draws(images, sigma, rng):
+    dtype = images.dtype if images.dtype in (np.float32, np.float64) else np.float64
+    noise = rng.standard_normal(images.shape, dtype=dtype)
+    return np.minimum(np.maximum(images + dtype.type(sigma) * noise, 0), 1)
+
+
+def noise_copy_then_in_place(images, sigma, rng):
+    noisy = images.copy()                  # its own copy: adding in place is allowed
+    noisy += (sigma * rng.standard_normal(noisy.shape)).astype(noisy.dtype)
+    np.clip(noisy, 0, 1, out=noisy)
+    return noisy
+
+
+def noise_subtracted(images, sigma, rng):
+    """Minus a normal draw is a normal draw: the same distribution."""
+    return np.clip(images - sigma * rng.standard_normal(images.shape), 0, 1).astype(images.dtype)
+
+
+def noise_not_clipped(images, sigma, rng):
+    return (images + rng.normal(0, sigma, images.shape)).astype(images.dtype)
+
+
+def noise_clipped_before_adding(images, sigma, rng):
+    return (np.clip(images, 0, 1) + rng.normal(0, sigma, images.shape)).astype(images.dtype)
+
+
+def noise_sigma_as_variance(images, sigma, rng):
+    return np.clip(images + rng.normal(0, sigma**2, images.shape), 0, 1).astype(images.dtype)
+
+
+def noise_float64_result(images, sigma, rng):
+    return np.clip(images + sigma * rng.standard_normal(images.shape), 0, 1)
+
+
+def noise_global_generator(images, sigma, rng):
+    return np.clip(images + np.random.normal(0, sigma, images.shape), 0, 1).astype(images.dtype)
+
+
+def noise_own_seeded_generator(images, sigma, rng):
+    own = np.random.default_rng(42)
+    return np.clip(images + own.normal(0, sigma, images.shape), 0, 1).astype(images.dtype)
+
+
+def noise_uniform_draws(images, sigma, rng):
+    return np.clip(images + sigma * rng.random(images.shape), 0, 1).astype(images.dtype)
+
+
+def noise_one_image_for_the_batch(images, sigma, rng):
+    return np.clip(images + rng.normal(0, sigma, images.shape[1:]), 0, 1).astype(images.dtype)
+
+
+def noise_rescaled_into_range(images, sigma, rng):
+    noisy = images + rng.normal(0, sigma, images.shape)
+    return ((noisy - noisy.min()) / (noisy.max() - noisy.min())).astype(images.dtype)
+
+
+def noise_in_place(images, sigma, rng):
+    images += rng.normal(0, sigma, images.shape).astype(images.dtype)
+    np.clip(images, 0, 1, out=images)
+    return images
+
+
+def noise_list(images, sigma, rng):
+    return np.clip(images + rng.normal(0, sigma, images.shape), 0, 1).astype(images.dtype).tolist()
+
+
+def noise_borrowed(images, sigma, rng):
+    from course.references.ch04_gan import add_noise
+
+    return add_noise(images, sigma, rng)
+
+
+# --------------------------------------------------------------------------
 # transposed_conv_output_size
 # --------------------------------------------------------------------------
 
@@ -566,6 +647,25 @@ def slerp_course(z0, z1, ts):
 # --------------------------------------------------------------------------
 
 CASES = [
+    # add_noise
+    _right("add_noise", "rng.normal, then .astype(images.dtype)", noise_normal_astype),
+    _right("add_noise", "float32 draws, np.minimum and np.maximum", noise_float32_draws),
+    _right("add_noise", "adds in place on its own copy", noise_copy_then_in_place),
+    _right("add_noise", "subtracts the draw (the same distribution)", noise_subtracted),
+    _wrong("add_noise", "not clipped", noise_not_clipped, "values", hint="clip AFTER adding the noise"),
+    _wrong("add_noise", "clipped before adding the noise", noise_clipped_before_adding, "values", hint="clip AFTER adding the noise"),
+    _wrong("add_noise", "sigma taken as the variance", noise_sigma_as_variance, "values", hint="not the variance"),
+    _wrong("add_noise", "float64 images back for float32 ones", noise_float64_result, "type", hint=".astype(images.dtype)"),
+    _wrong("add_noise", "np.random instead of rng", noise_global_generator, "rng", hint="draw the noise from the `rng` argument"),
+    _wrong("add_noise", "a generator of its own with a fixed seed", noise_own_seeded_generator, "rng",
+           hint="not from a generator of your own"),
+    _wrong("add_noise", "uniform noise from rng.random", noise_uniform_draws, "values", hint="not centred on 0"),
+    _wrong("add_noise", "one noise image for the whole batch", noise_one_image_for_the_batch, "values",
+           hint="every image got the same noise"),
+    _wrong("add_noise", "rescaled into [0, 1] instead of clipped", noise_rescaled_into_range, "values"),
+    _wrong("add_noise", "adds the noise to images in place", noise_in_place, "in place", hint="changed its argument images in place"),
+    _wrong("add_noise", "returns a list", noise_list, "type", hint="return a NumPy float array"),
+    _wrong("add_noise", "imports the reference", noise_borrowed, "reference", hint="uses the course's reference implementation"),
     # transposed_conv_output_size
     _right("transposed_conv_output_size", "'valid' branch first, max(k, s)", tconv_valid_first),
     _right("transposed_conv_output_size", "Keras's own n * s + max(k - s, 0)", tconv_keras_style),
