@@ -20,9 +20,10 @@ SEED = 3
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_chapter_lists_seven_exercises_in_notebook_order():
+def test_the_chapter_lists_eight_exercises_in_notebook_order():
     names = [e.name for e in chapter_exercises("03_rnn")]
-    assert names == ["rnn_step", "rnn_forward", "lstm_step", "build_vocabulary", "pad_and_truncate", "vectorize", "lstm_classifier"]
+    assert names == ["rnn_step", "rnn_forward", "clip_by_global_norm", "lstm_step", "build_vocabulary", "pad_and_truncate",
+                     "vectorize", "lstm_classifier"]
 
 
 def test_the_model_exercise_is_worth_three_points_and_the_functions_one_or_two():
@@ -100,6 +101,26 @@ def test_the_vectorize_reference_matches_keras_text_vectorization_with_the_same_
     np.testing.assert_array_equal(ref.vectorize(sentences, vocabulary, 6), layer(sentences).numpy())
 
 
+def test_the_clipping_reference_matches_tensorflows_clip_by_global_norm():
+    import tensorflow as tf
+
+    for grads, max_norm in check._clip_cases(np.random.default_rng(SEED)):
+        expected, _ = tf.clip_by_global_norm([tf.constant(g, tf.float64) for g in grads], max_norm)
+        for mine, theirs in zip(ref.clip_by_global_norm(grads, max_norm), expected, strict=True):
+            np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-6, atol=1e-12)
+
+
+def test_one_sgd_step_with_keras_global_clipnorm_moves_the_weights_by_the_clipped_gradient():
+    """What the notebook says of global_clipnorm: Keras applies exactly this clipping before the step."""
+    import keras
+
+    grads, max_norm = check._clip_cases(np.random.default_rng(SEED))[0]
+    weights = [keras.Variable(np.zeros(np.shape(g), "float32")) for g in grads]
+    keras.optimizers.SGD(0.1, global_clipnorm=max_norm).apply_gradients(zip([np.asarray(g, "float32") for g in grads], weights))
+    for w, clipped in zip(weights, ref.clip_by_global_norm(grads, max_norm), strict=True):
+        np.testing.assert_allclose(w.numpy(), -0.1 * clipped, rtol=1e-5, atol=1e-7)
+
+
 def test_text_vectorization_learns_the_same_words_but_orders_equal_counts_in_reverse():
     """What the notebook says about TextVectorization and build_vocabulary: same counts, ties broken the other way."""
     import keras
@@ -170,6 +191,65 @@ def test_rnn_forward_that_updates_h0_in_place_is_told_to_work_on_a_copy():
         return np.stack(states, axis=1)
 
     _fails_with(check.rnn_forward, in_place, "changed its argument h0 in place")
+
+
+# --- clip_by_global_norm --------------------------------------------------------------
+
+
+def _global_norm(grads):
+    return float(np.sqrt(sum(np.sum(np.asarray(g, np.float64) ** 2) for g in grads)))
+
+
+def _clip(grads, max_norm):
+    scale = max_norm / max(max_norm, _global_norm(grads))
+    return [g * scale for g in grads]
+
+
+def test_the_clipping_cases_clip_leave_short_gradients_alone_and_set_the_per_array_trap():
+    cases = check.clip_by_global_norm.make_inputs(np.random.default_rng(SEED))
+    assert any(_global_norm(grads) > 100 * c for grads, c in cases)                      # exploding: clipped
+    assert any(0 < _global_norm(grads) < c for grads, c in cases)                        # short: unchanged
+    assert any(_global_norm(grads) > c and all(np.linalg.norm(g) < c for g in grads) for grads, c in cases)
+    assert any(_global_norm(grads) == 0 for grads, c in cases)                           # nothing to divide by
+    assert any(np.asarray(grads[0]).dtype == np.float32 for grads, c in cases)
+
+
+def test_clipping_each_array_by_its_own_norm_fails_naming_keras_clipnorm():
+    def per_array(grads, max_norm):
+        return [g * max_norm / max(max_norm, np.linalg.norm(g)) for g in grads]
+
+    _fails_with(check.clip_by_global_norm, per_array, "Keras's clipnorm")
+
+
+def test_scaling_short_gradients_up_fails_with_its_hint():
+    def always(grads, max_norm):
+        norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+        with np.errstate(invalid="ignore"):          # 0 / 0 on the zero gradients: the mistake itself
+            return [g * max_norm / norm for g in grads]
+
+    _fails_with(check.clip_by_global_norm, always, "a factor never above 1")
+
+
+def test_returning_fewer_arrays_than_gradients_says_how_many_were_expected():
+    def first_only(grads, max_norm):
+        norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+        return [grads[0] * max_norm / max(max_norm, norm)]
+
+    _fails_with(check.clip_by_global_norm, first_only, "returned 1 array; expected 5, one per gradient")
+
+
+def test_clipping_returning_a_tuple_of_arrays_passes():
+    def as_tuple(grads, max_norm):
+        return tuple(_clip(grads, max_norm))
+
+    assert check.clip_by_global_norm.check(as_tuple, seed=SEED, quiet=True).passed
+
+
+def test_clipping_returning_one_flat_array_is_asked_for_a_list():
+    def flat(grads, max_norm):
+        return np.concatenate([g.ravel() for g in _clip(grads, max_norm)])
+
+    _fails_with(check.clip_by_global_norm, flat, "return a list of NumPy float arrays, one per gradient; got a NumPy float")
 
 
 # --- lstm_step ----------------------------------------------------------------------
@@ -363,7 +443,7 @@ def test_lstm_classifier_is_judged_on_the_same_budget_in_every_run_size(monkeypa
 
 def test_the_notebook_states_the_lstm_budget_word_for_word():
     cells = json.loads((ROOT / "solutions" / "03_rnn.ipynb").read_text())["cells"]
-    statement = next("".join(c["source"]) for c in cells if "### Exercise 7" in "".join(c["source"]))
+    statement = next("".join(c["source"]) for c in cells if "`build_lstm_classifier(vocab_size, sequence_length)`" in "".join(c["source"]))
     assert check.LSTM_BUDGET.sentence() in " ".join(statement.split()).replace("The checker", "the checker")
 
 

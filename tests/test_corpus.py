@@ -21,7 +21,7 @@ from course.checks.core import resolve_name
 CASES = all_cases()
 CHECKS = {chapter: f"course.checks.ch{chapter}" for chapter in CHAPTERS}
 #: The type each function exercise's statement asks for: "float array", "float", "dict of float arrays", "int",
-#: "int array", "pair of float arrays", "list of str", "words" (a list or tuple of str),
+#: "int array", "pair of float arrays", "list of float arrays", "list of str", "words" (a list or tuple of str),
 #: "scalar" (no type asked: any single number, a tensor too) or "pair of float and int".
 #: (gan_train_step, residual_block and build_classifier_head: oracles in tests/test_checks_ch04.py and ch05.py.)
 RETURNS = {
@@ -29,7 +29,8 @@ RETURNS = {
                "dense_forward": "float array", "cross_entropy": "float", "backprop_step": "dict of float arrays"},
     "02_cnn": {"conv2d_single": "float array", "conv_output_shape": "int", "conv2d_forward": "float array",
                "conv_param_count": "int", "max_pool2d": "float array"},
-    "03_rnn": {"rnn_step": "float array", "rnn_forward": "float array", "lstm_step": "pair of float arrays",
+    "03_rnn": {"rnn_step": "float array", "rnn_forward": "float array", "clip_by_global_norm": "list of float arrays",
+               "lstm_step": "pair of float arrays",
                "build_vocabulary": "list of str", "pad_and_truncate": "int array", "vectorize": "int array"},
     "04_gan": {"transposed_conv_output_size": "int", "discriminator_loss": "scalar", "generator_loss": "scalar",
                "smoothed_discriminator_loss": "scalar", "sample_quality_scores": "pair of float and int", "slerp": "float array"},
@@ -89,6 +90,8 @@ def _type_ok(kind: str, value) -> bool:
     if kind == "pair of float arrays":   # anything that unpacks as h_t, c_t = value into two float arrays
         pair = isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim == 3)
         return pair and len(value) == 2 and all(_type_ok("float array", v) for v in value)
+    if kind == "list of float arrays":   # one array per gradient; a tuple holds them as well as a list
+        return isinstance(value, (list, tuple)) and all(_type_ok("float array", v) for v in value)
     if kind == "list of str":
         return isinstance(value, list) and all(isinstance(w, str) for w in value)
     if kind == "words":
@@ -115,6 +118,8 @@ def _close(expected, got) -> bool:
         return isinstance(got, (list, tuple, np.ndarray)) and [str(w) for w in got] == expected
     if isinstance(expected, dict):
         return isinstance(got, dict) and all(k in got and _close(v, got[k]) for k, v in expected.items())
+    if isinstance(expected, list) and all(isinstance(a, np.ndarray) for a in expected):   # arrays of different shapes, in order
+        return isinstance(got, (list, tuple)) and len(got) == len(expected) and all(_close(e, g) for e, g in zip(expected, got))
     try:
         got = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):

@@ -121,7 +121,7 @@ USED = {
                "compile_cnn(", "epochs(CH02_LENET_EPOCHS)", "learning_rate=CH02_LENET_LEARNING_RATE", "epochs(CH02_BN_EPOCHS)",
                "build_cnn_bn(**CH02_BN", "learning_rate=CH02_BN_LEARNING_RATE", "build_augmentation(**CH02_AUGMENT)",
                "batch_size=CH02_BATCH"],
-    "03_rnn": ["CH03_SEQUENCE_LENGTH, CH03_VOCAB_SIZE", "CH03_EMBEDDING_DIM, CH03_UNITS, CH03_DROPOUT", "sized(full=CH03_MAX_EPOCHS",
+    "03_rnn": ["CH03_SEQUENCE_LENGTH, CH03_VOCAB_SIZE", "CH03_EMBEDDING_DIM, CH03_UNITS, CH03_DROPOUT", "epochs(CH03_MAX_EPOCHS)",
                "Adam(CH03_LEARNING_RATE)", "patience=CH03_PATIENCE", "batch_size=CH03_BATCH"],
     "04_gan": ["LATENT_DIM = CH04_LATENT_DIM", "Adam(CH04_LEARNING_RATE, beta_1=CH04_BETA_1)", "examples(CH04_SAMPLES)",
                "epochs(CH04_EPOCHS)", "batch_size=CH04_BATCH"],

@@ -10,10 +10,11 @@ Function exercises compare the learner's code with the references in
 random cases plus the edge cases each statement implies (float32 and float64
 inputs, inputs large enough to saturate tanh, a zero state, words of equal
 count, empty and over-long sequences, the statement's default arguments).
-Each one checks the type its statement asks for (NumPy float arrays, the pair
-``(h_t, c_t)``, a list of strings, NumPy integer arrays) and that the
+Each one checks the type its statement asks for (NumPy float arrays, a list of
+them, the pair ``(h_t, c_t)``, a list of strings, NumPy integer arrays) and that the
 arguments are left unchanged, and names a recognised mistake (a missing bias,
-a state that is never carried forward, Keras's gate order misread, ``(c, h)``
+a state that is never carried forward, gradients clipped one array at a time (Keras's
+``clipnorm``) or value by value instead of by their global norm, Keras's gate order misread, ``(c, h)``
 returned as ``(h, c)``, ties in the order words first appear, padding on the
 wrong side...).
 
@@ -32,6 +33,7 @@ functions once they pass, and on the references until then.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -158,7 +160,154 @@ rnn_forward = HintedFunctionExercise(
 
 
 # --------------------------------------------------------------------------
-# 3. One step of an LSTM, with Keras's weight layout
+# 3. Clipping gradients by their global norm
+# --------------------------------------------------------------------------
+
+#: What clip_by_global_norm returns: a list (or tuple) of NumPy float arrays, one per gradient, in order.
+ARRAY_LIST = ReturnType("a list of NumPy float arrays, one per gradient",
+                        lambda d: d.get("kind") == "array list" and all(FLOAT_ARRAY.accepts(item) for item in d.get("items", [])),
+                        "[np.asarray(g) for g in result]")
+
+
+def _gradients(rng, shapes, norms, dtype):
+    """Random arrays of the given shapes, each rescaled to the given norm (so each case tests what it says)."""
+    grads = []
+    for shape, norm in zip(shapes, norms):
+        g = rng.normal(size=shape)
+        grads.append((g * norm / np.linalg.norm(g)).astype(dtype))
+    return grads
+
+
+#: The arrays of a small RNN's gradient: kernel, recurrent kernel, bias, and a Dense readout's kernel and bias.
+_RNN_SHAPES = [(3, 4), (4, 4), (4,), (4, 1), (1,)]
+
+
+def _clip_cases(rng):
+    return [
+        # an exploding gradient: global norm in the hundreds, entries far above max_norm
+        (_gradients(rng, _RNN_SHAPES, rng.uniform(50, 300, 5), np.float32), 1.0),
+        # already short: global norm 1.6 under max_norm 5, returned unchanged
+        (_gradients(rng, _RNN_SHAPES, [1.0, 0.8, 0.5, 0.6, 0.3], np.float64), 5.0),
+        # every array's own norm under max_norm (0.5 to 0.8), their global norm (1.32) above it
+        (_gradients(rng, [(2, 3), (3,), (3, 3), (5,)], [0.6, 0.7, 0.5, 0.8], np.float64), 1.0),
+        # one large array beside small ones: clipping each array alone would change the direction
+        (_gradients(rng, [(6, 2), (2,), (2, 2)], [40.0, 0.05, 0.2], np.float32), 2),
+        # a single array
+        (_gradients(rng, [(5, 3)], [12.0], np.float64), 3.0),
+        # zero gradients: nothing to clip, and no division by zero
+        ([np.zeros((2, 2)), np.zeros(3)], 1.0),
+    ]
+
+
+def _describe_clip_case(args) -> str:
+    grads, max_norm = args
+    norm = float(np.sqrt(sum(np.sum(np.asarray(g, np.float64) ** 2) for g in grads)))
+    dtype = np.asarray(grads[0]).dtype
+    return f"{len(grads)} arrays of shapes {', '.join(str(np.shape(g)) for g in grads)}, {dtype}, global norm {norm:.3g}, max_norm={max_norm}"
+
+
+def _clip_mistake(kind):
+    def wrong(grads, max_norm):
+        arrays = [np.asarray(g, np.float64) for g in grads]
+        norms = [float(np.linalg.norm(a)) for a in arrays]
+        total = float(np.sqrt(sum(n * n for n in norms)))
+        if kind == "per array":
+            return [a * max_norm / max(max_norm, n) for a, n in zip(arrays, norms)]
+        if kind == "always":
+            return [a * max_norm / total for a in arrays]
+        if kind == "min":
+            return [a * max_norm / min(max_norm, total) for a in arrays]
+        if kind == "values":
+            return [np.clip(a, -max_norm, max_norm) for a in arrays]
+        if kind == "sum of norms":
+            return [a * max_norm / max(max_norm, sum(norms)) for a in arrays]
+        if kind == "squared":
+            return [a * max_norm / max(max_norm, total**2) for a in arrays]
+        raise ValueError(kind)
+    return wrong
+
+
+@dataclass
+class ArrayListExercise(HintedFunctionExercise):
+    """A HintedFunctionExercise whose answer is a list of arrays of different shapes, compared one array after the other."""
+
+    def collect(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            arrays = [core.as_float_array(item) for item in value]
+            if all(a is not None for a in arrays):
+                return {"value": arrays, "type": {"kind": "array list", "items": [describe_type(item) for item in value]}}
+        converted = core.as_float_array(value)
+        return {"value": converted if converted is not None else one_line(repr(value), 200), "type": describe_type(value)}
+
+    @staticmethod
+    def _difference(expected: list, got: Any, rtol: float, atol: float) -> str | None:
+        """What differs between two lists of arrays (the count, then each array in order), or None."""
+        if not isinstance(got, list):
+            return "expected a list of arrays"
+        if len(got) != len(expected):
+            return f"returned {len(got)} array{'s' if len(got) != 1 else ''}; expected {len(expected)}, one per gradient, in order"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            if np.shape(g) != np.shape(e):
+                return f"array {i} has shape {np.shape(g)}; expected {np.shape(e)}, the shape of grads[{i}]"
+            problem = compare_arrays(e, g, rtol, atol)
+            if problem:
+                return f"array {i}: {problem}"
+        return None
+
+    def judge(self, inputs, outcomes):
+        if len(outcomes) != len(inputs):
+            return self.result(False, "no result came back for some test cases.", ERROR)
+        for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
+            case = self._case_name(i, args)
+            if not outcome.ok:
+                return self.error_result(outcome, f" on {case}")
+            expected, got, described = self.expected(*args), outcome.value["value"], outcome.value["type"]
+            if described.get("kind") != "array list":
+                return self.result(False, f"{case}: return {ARRAY_LIST.phrase}; got {type_phrase(described)}.")
+            problem = self._difference(expected, got, self.rtol, self.atol)
+            if problem is None:
+                if not ARRAY_LIST.accepts(described):
+                    kinds = sorted({type_phrase(item) for item in described["items"] if not FLOAT_ARRAY.accepts(item)})
+                    return self.result(False, f"{case}: return {ARRAY_LIST.phrase}; got a list holding {' and '.join(kinds)} "
+                                              f"(the values are right: {ARRAY_LIST.convert}).")
+                continue
+            hint = self.hint(args, got)
+            return self.result(False, f"{case}: {problem}." + (f" Hint: {hint}" if hint else ""))
+        return self.result(True, f"correct on all {len(inputs)} random test cases.")
+
+    def hint(self, args, value):
+        for wrong, hint in self.mistakes:
+            try:
+                with np.errstate(all="ignore"):
+                    expected_wrong = wrong(*copy.deepcopy(args))
+            except Exception:  # a hint that does not apply to this case
+                continue
+            if self._difference([np.asarray(a, np.float64) for a in expected_wrong], value, self.rtol, self.atol) is None:
+                return hint
+        return None
+
+
+clip_by_global_norm = ArrayListExercise(
+    CHAPTER, "clip_by_global_norm", "clip_by_global_norm", points=2,
+    description="scale a list of gradient arrays by max_norm / max(max_norm, their global norm); a list of NumPy float arrays",
+    forbidden=(REFERENCES,), cases=_clip_cases, reference=f"{REFERENCES}:clip_by_global_norm", rtol=1e-4, atol=1e-6,
+    describe_case=_describe_clip_case, returns=ARRAY_LIST, arg_names=("grads", "max_norm"), read_only=("grads",),
+    mistakes=[
+        (_clip_mistake("per array"), "the global norm is the norm of all the arrays together, sqrt(sum of every entry squared); "
+                                     "clipping each array by its own norm (Keras's clipnorm) changes the gradient's direction."),
+        (_clip_mistake("always"), "leave gradients whose global norm is at most max_norm unchanged: multiply by "
+                                  "max_norm / max(max_norm, norm), a factor never above 1."),
+        (_clip_mistake("min"), "divide by max(max_norm, norm), not min: the factor max_norm / max(max_norm, norm) is never above 1."),
+        (_clip_mistake("values"), "scale every array by one factor, max_norm / max(max_norm, norm): clipping each value to "
+                                  "[-max_norm, max_norm] (Keras's clipvalue) changes the gradient's direction."),
+        (_clip_mistake("sum of norms"), "the global norm is sqrt(sum of the squared norms of the arrays), not the sum of their norms."),
+        (_clip_mistake("squared"), "take the square root: the norm is sqrt(sum of every entry squared)."),
+    ],
+)
+
+
+# --------------------------------------------------------------------------
+# 4. One step of an LSTM, with Keras's weight layout
 # --------------------------------------------------------------------------
 
 #: What lstm_step returns: anything that unpacks as ``h_t, c_t = result`` into two NumPy float arrays.
@@ -275,7 +424,7 @@ lstm_step = PairExercise(
 
 
 # --------------------------------------------------------------------------
-# 4. A vocabulary from sentences
+# 5. A vocabulary from sentences
 # --------------------------------------------------------------------------
 
 #: What build_vocabulary returns: a list of strings (NumPy strings count as strings).
@@ -393,7 +542,7 @@ build_vocabulary = VocabularyExercise(
 
 
 # --------------------------------------------------------------------------
-# 5. Padding and truncation
+# 6. Padding and truncation
 # --------------------------------------------------------------------------
 
 PAD_DEFAULTS = ("post", "post", 0)   # padding, truncating, value
@@ -458,7 +607,7 @@ pad_and_truncate = HintedFunctionExercise(
 
 
 # --------------------------------------------------------------------------
-# 6. Sentences to padded integer sequences
+# 7. Sentences to padded integer sequences
 # --------------------------------------------------------------------------
 
 
@@ -507,7 +656,7 @@ vectorize = HintedFunctionExercise(
 
 
 # --------------------------------------------------------------------------
-# 7. An LSTM sentiment classifier that reaches the target
+# 8. An LSTM sentiment classifier that reaches the target
 # --------------------------------------------------------------------------
 
 #: The full-size run the chapter talks about, and the accuracy a good answer reaches after it.
@@ -612,7 +761,7 @@ lstm_classifier = LSTMClassifierExercise(
 )
 
 
-EXERCISES = [rnn_step, rnn_forward, lstm_step, build_vocabulary, pad_and_truncate, vectorize, lstm_classifier]
+EXERCISES = [rnn_step, rnn_forward, clip_by_global_norm, lstm_step, build_vocabulary, pad_and_truncate, vectorize, lstm_classifier]
 
 
 def yours_or_reference(name: str, answer: Any) -> Callable:

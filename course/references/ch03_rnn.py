@@ -41,6 +41,20 @@ def rnn_forward(x, h0, W_x, W_h, b):
     return np.stack(states, axis=1)
 
 
+def clip_by_global_norm(grads, max_norm):
+    """Scale every gradient by ``max_norm / max(max_norm, global norm)``; a list of float64 arrays of the same shapes.
+
+    The global norm is the norm of all the gradients together, ``sqrt(sum of
+    every entry squared)``, as ``tf.clip_by_global_norm`` and Keras's
+    ``global_clipnorm`` compute it: the direction is kept, the length becomes
+    at most ``max_norm``, and gradients already that short are left as they are.
+    """
+    arrays = [np.asarray(g, np.float64) for g in grads]
+    norm = np.sqrt(sum(np.sum(a * a) for a in arrays))
+    scale = max_norm / max(max_norm, norm)
+    return [a * scale for a in arrays]
+
+
 def lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
     """One LSTM step with Keras's layout (gates i, f, c, o side by side in the columns); returns the pair (h_t, c_t)."""
     f64 = lambda a: np.asarray(a, np.float64)  # noqa: E731

@@ -156,6 +156,75 @@ def forward_overwrites_h0(x, h0, W_x, W_h, b):
 
 
 # --------------------------------------------------------------------------
+# clip_by_global_norm
+# --------------------------------------------------------------------------
+
+
+def clip_concatenated_norm(grads, max_norm):
+    norm = np.linalg.norm(np.concatenate([g.ravel() for g in grads]))
+    if norm <= max_norm:
+        return [g.copy() for g in grads]
+    return [g * (max_norm / norm) for g in grads]
+
+
+def clip_tensorflow(grads, max_norm):
+    import tensorflow as tf
+
+    clipped, _ = tf.clip_by_global_norm(grads, max_norm)
+    return [t.numpy() for t in clipped]
+
+
+def clip_scales_copies_in_place(grads, max_norm):
+    total = 0.0
+    for g in grads:
+        total += float(np.sum(np.square(g)))
+    scale = min(1.0, max_norm / max(np.sqrt(total), 1e-12))
+    out = [np.array(g, dtype=np.float64) for g in grads]
+    for g in out:
+        g *= scale
+    return out
+
+
+def clip_each_array(grads, max_norm):
+    return [g * max_norm / max(max_norm, np.linalg.norm(g)) for g in grads]
+
+
+def clip_always_to_max_norm(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+    return [g * max_norm / norm for g in grads]
+
+
+def clip_values(grads, max_norm):
+    return [np.clip(g, -max_norm, max_norm) for g in grads]
+
+
+def clip_sum_of_norms(grads, max_norm):
+    norm = sum(np.linalg.norm(g) for g in grads)
+    return [g * max_norm / max(max_norm, norm) for g in grads]
+
+
+def clip_returns_inside_the_loop(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+    clipped = []
+    for g in grads:
+        clipped.append(g * max_norm / max(max_norm, norm))
+        return clipped
+
+
+def clip_in_place(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+    for g in grads:
+        g *= max_norm / max(max_norm, norm)
+    return grads
+
+
+def clip_tensorflow_tensors(grads, max_norm):
+    import tensorflow as tf
+
+    return tf.clip_by_global_norm(grads, max_norm)[0]
+
+
+# --------------------------------------------------------------------------
 # lstm_step
 # --------------------------------------------------------------------------
 
@@ -573,6 +642,19 @@ CASES = [
     _wrong("rnn_forward", "reads the sequence backwards", forward_backwards, "values", hint="from t = 0 to t = T-1"),
     _wrong("rnn_forward", "returns h0 .. h_{T-1}", forward_starts_with_h0, "values", hint="AFTER each step"),
     _wrong("rnn_forward", "overwrites h0", forward_overwrites_h0, "in place", hint="changed its argument h0 in place"),
+    # clip_by_global_norm
+    _right("clip_by_global_norm", "the norm of all entries concatenated", clip_concatenated_norm),
+    _right("clip_by_global_norm", "tf.clip_by_global_norm, then .numpy()", clip_tensorflow),
+    _right("clip_by_global_norm", "a loop, then scaling copies in place", clip_scales_copies_in_place),
+    _wrong("clip_by_global_norm", "clips each array by its own norm", clip_each_array, "values", hint="Keras's clipnorm"),
+    _wrong("clip_by_global_norm", "scales short gradients up to max_norm", clip_always_to_max_norm, "values",
+           hint="a factor never above 1"),
+    _wrong("clip_by_global_norm", "clips the values instead of the norm", clip_values, "values", hint="Keras's clipvalue"),
+    _wrong("clip_by_global_norm", "adds the arrays' norms", clip_sum_of_norms, "values", hint="not the sum of their norms"),
+    _wrong("clip_by_global_norm", "returns inside the loop (the first array only)", clip_returns_inside_the_loop, "values",
+           hint="returned 1 array; expected"),
+    _wrong("clip_by_global_norm", "scales the gradients in place", clip_in_place, "in place", hint="changed its argument grads[0] in place"),
+    _wrong("clip_by_global_norm", "returns TensorFlow tensors", clip_tensorflow_tensors, "type", hint="got a list holding a TensorFlow tensor"),
     # lstm_step
     _right("lstm_step", "slices the columns by units", lstm_sliced_columns),
     _right("lstm_step", "returns a list [h_t, c_t]", lstm_as_a_list),
