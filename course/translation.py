@@ -83,7 +83,7 @@ def message_catalogue(lang: str, root: Path = ROOT) -> Path:
     return Path(root) / LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def tr(message: str, **values: Any) -> str:
+def tr(message: str, /, **values: Any) -> str:
     """``message`` in the learner's language (:func:`language`), its ``{name}`` fields filled from ``values``.
 
     The English text is the key (gettext's msgid, ``python-brace-format``);
@@ -98,6 +98,17 @@ def tr(message: str, **values: Any) -> str:
     if lang != "en":
         message = _messages(lang, str(message_catalogue(lang))).get(message, message)
     return message.format(**values) if values else message
+
+
+def translations_of(message: str, root: Path = ROOT) -> dict[str, str]:
+    """``{lang: translation}`` of a message in every edition that translates it (to recognise a verdict word in any language).
+
+    Example:
+        >>> translations_of("PASSED")      # doctest: +SKIP
+        {'zh': '通过'}
+    """
+    found = {lang: _messages(lang, str(message_catalogue(lang, root))).get(message) for lang in LANGUAGES}
+    return {lang: text for lang, text in found.items() if text}
 
 
 # --------------------------------------------------------------------------
