@@ -220,6 +220,14 @@ def test_zh_learner_text_says_nothing_of_ci_or_run_sizes():
     assert forbidden_words(_zh_student().cells) == []
 
 
+def test_the_zh_readme_gives_the_quick_start_commands_of_the_english_one():
+    english, chinese = (ROOT / "README.md").read_text(), (ROOT / "README.zh-CN.md").read_text()
+    for command in ("python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/course run",
+                    "conda env create -f environment.yml && conda activate dl-course"):
+        assert command in english and command in chinese, command
+    assert "course run --lang zh" in chinese and "HF_ENDPOINT" in chinese and "COURSE_DATA_MIRROR" in chinese
+
+
 # --- learner messages ------------------------------------------------------------------------------
 
 

@@ -826,15 +826,17 @@ class Exercise:
                                          target=self.target), NOT_DONE)
         if outcome.error == USES_REFERENCE:
             return self.result(False, tr("`{target}` {detail}.", target=self.target, detail=outcome.detail), FAILED)
-        case = case.removeprefix(" on ")
-        where = tr("{case}: ", case=case) if case else ""
+        named = case.removeprefix(" on ")
+        where = tr("{case}: ", case=named) if named else ""
         if outcome.error == CHANGED_ARGUMENT:
             return self.result(False, where + tr("`{target}` {detail}; work on a copy.", target=self.target, detail=outcome.detail), FAILED)
         if outcome.error == NOT_ACCEPTED:
             return self.result(False, f"{where}`{self.target}` {outcome.detail}.", FAILED)
-        if case:
+        if case.startswith(" on "):
             return self.result(False, tr("`{target}` raised {error} on {case}: {detail}", target=self.target, error=outcome.error,
-                                         case=case, detail=outcome.detail), ERROR)
+                                         case=named, detail=outcome.detail), ERROR)
+        if case:  # a chapter's own wording, kept as it is
+            return self.result(False, f"`{self.target}` raised {outcome.error}{case}: {outcome.detail}", ERROR)
         return self.result(False, tr("`{target}` raised {error}: {detail}", target=self.target, error=outcome.error,
                                      detail=outcome.detail), ERROR)
 
