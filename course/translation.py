@@ -61,9 +61,9 @@ _FIGURE_LINK = re.compile(r"(!\[[^\]]*\]\()\.\./figures/")
 def language() -> str:
     """The language of learner messages: ``COURSE_LANG`` when it names an edition, else "en".
 
-    Example:
-        >>> os.environ.get(LANG_VARIABLE) in (None, "", "en") and language() == "en"
-        True
+    Example (COURSE_LANG=zh-CN):
+        >>> language()                                  # doctest: +SKIP
+        'zh'
     """
     lang = os.environ.get(LANG_VARIABLE, "").strip().lower().replace("-", "_")
     lang = lang.split("_")[0] if lang.split("_")[0] in LANGUAGES else lang
@@ -90,9 +90,11 @@ def tr(message: str, /, **values: Any) -> str:
     a message with no translation stays English. Values are filled in after
     translating, so a translation may reorder them.
 
-    Example:
-        >>> tr("raised {error}", error="ValueError") if language() == "en" else "raised ValueError"
-        'raised ValueError'
+    Example (COURSE_LANG unset, then COURSE_LANG=zh):
+        >>> tr("`{target}` raised {error}: {detail}", target="relu", error="ValueError", detail="bad shape")   # doctest: +SKIP
+        '`relu` raised ValueError: bad shape'
+        >>> tr("`{target}` raised {error}: {detail}", target="relu", error="ValueError", detail="bad shape")   # doctest: +SKIP
+        '`relu` 抛出了 ValueError：bad shape'
     """
     lang = language()
     if lang != "en":
