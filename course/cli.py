@@ -2,9 +2,10 @@
 
     course data --check            what is in the Keras cache
     course data --download         fetch every dataset, verified (before an offline class; mirrors: COURSE_DATA_MIRROR)
-    course notebooks [--check]     write notebooks/ from solutions/ (or check they are in sync)
+    course notebooks [--check]     write notebooks/ and notebooks/zh/ from solutions/ (or check they are in sync)
+    course translations [--update] [CHAPTER ...]   state of the zh catalogues (or update them from the English)
     course figures [--check]       draw the architecture figures into figures/ (or check they are current)
-    course run [CHAPTER ...]       execute solution notebooks headless into build/ (+ HTML)
+    course run [CHAPTER ...]       execute solution notebooks headless into build/ (+ HTML; --lang zh: the Chinese edition)
     course bench CHAPTER --out F   accuracy and speed record of a chapter, as JSON (--part images: one part)
     course grade SUBMISSIONS --out grades.csv   auto-grade a class (see course.grading)
 """
@@ -18,6 +19,8 @@ from pathlib import Path
 SOLUTIONS_DIR = Path("solutions")
 NOTEBOOKS_DIR = Path("notebooks")
 BUILD_DIR = Path("build")
+#: The folder holding locale/ (the translations), like solutions/: the current one.
+LOCALE_ROOT = Path(".")
 
 
 def _project_dir(path: Path) -> Path:
@@ -65,6 +68,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     for path in _unregistered(solutions):
         print(f"note: {path} is not a chapter in course/chapters.py, so no checker, bench or grader knows it "
               "(see CONTRIBUTING.md, 'Adding a chapter').")
+    translated = _translated_notebooks(solutions, notebooks, args.check)
     if args.check:
         for path in report.metadata:
             print(f"stale: {path}: its nbgrader cell metadata is out of date (run `course notebooks` to update it)")
@@ -72,7 +76,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
             print(f"stale: {path} (run `course notebooks` to regenerate it)")
         if not report.stale and not report.metadata:
             print(f"{notebooks}/ is in sync with {solutions}/.")
-        return 1 if report.stale or report.metadata else 0
+        return 1 if report.stale or report.metadata or translated else 0
     for path in report.metadata:
         print(f"updated the nbgrader cell metadata of {path}")
     for path in report.written:
@@ -80,6 +84,68 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     if not report.written:
         print(f"{notebooks}/ was already in sync with {solutions}/.")
     return 0
+
+
+def _translated_notebooks(solutions: Path, notebooks: Path, check: bool) -> int:
+    """Write (or check) notebooks/<lang>/ for each edition; print what was found; return the number of problems."""
+    from course.translation import LANGUAGES, write_translated_notebooks
+
+    problems = 0
+    for lang in LANGUAGES:
+        try:
+            report = write_translated_notebooks(solutions, notebooks, lang, root=LOCALE_ROOT, check_only=check)
+        except (OSError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            problems += 1
+            continue
+        for chapter in report.untranslated:
+            print(f"note: {chapter} is not translated into {lang} yet (no {LOCALE_ROOT / 'locale' / lang / 'notebooks' / chapter}.po).")
+        for drift in report.drift:
+            print(f"{'drift' if check else 'warning'}: {drift}")
+        for path in report.stale if check else report.written:
+            print(f"stale: {path} (run `course notebooks` to regenerate it)" if check else f"wrote {path}")
+        if check and not report.stale and not report.drift:
+            print(f"{notebooks / lang}/ is in sync with {solutions}/ and the {lang} catalogues.")
+        problems += len(report.drift) + (len(report.stale) if check else 0)
+    return problems
+
+
+def cmd_translations(args: argparse.Namespace) -> int:
+    """Exit 0 when every catalogue asked for is complete and current (or was updated), 1 on drift, 2 when it cannot run."""
+    from course.chapters import UnknownChapterError, resolve
+    from course.translation import catalogue_drift, catalogue_path, load_catalogue, translated_chapters, update_chapter_catalogue
+
+    solutions = _project_dir(Path(args.solutions))
+    try:
+        chapters = [resolve(name) for name in dict.fromkeys(args.chapters)] or translated_chapters(args.lang, LOCALE_ROOT)
+    except UnknownChapterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not chapters:
+        print(f"no {args.lang} catalogue yet; start one with `course translations --update 01`.")
+        return 0
+    problems = 0
+    for chapter in chapters:
+        if args.update:
+            path, update = update_chapter_catalogue(chapter, solutions, args.lang, LOCALE_ROOT)
+            print(f"{path}: {len(update.added)} new entries to translate, {len(update.fuzzy)} marked fuzzy "
+                  f"(the English changed; the translation is kept for review), {len(update.obsolete)} marked obsolete "
+                  "(their cells are gone; the text is kept as #~ lines)")
+            continue
+        import nbformat
+
+        path = catalogue_path(chapter, args.lang, LOCALE_ROOT)
+        if not path.exists():
+            print(f"{chapter}: not translated into {args.lang} yet (no {path}).")
+            continue
+        po = load_catalogue(path)
+        drift = catalogue_drift(nbformat.read(solutions / f"{chapter}.ipynb", as_version=4), po, f"{chapter}.ipynb", str(path))
+        done = sum(1 for e in po if e.translated() and not e.obsolete)
+        print(f"{path}: {done} of {sum(1 for e in po if not e.obsolete)} entries translated, {len(drift)} problems.")
+        for line in drift:
+            print(f"  {line}")
+        problems += len(drift)
+    return 1 if problems else 0
 
 
 def _unregistered(solutions: Path) -> list[Path]:
@@ -121,15 +187,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         if missing:
             print(f"error: no {', '.join(map(str, missing))} here; run this command from the course's root folder.", file=sys.stderr)
             return 2
+    out = Path(args.out)
+    if args.lang != "en":
+        from course.translation import catalogue_path, write_translated_solutions
+
+        untranslated = [path.stem for path in paths if not catalogue_path(path.stem, args.lang, LOCALE_ROOT).exists()]
+        if untranslated and not args.chapters:  # by default, every chapter translated so far
+            print(f"note: not translated into {args.lang} yet, so not run: {', '.join(untranslated)}.")
+            paths = [path for path in paths if path.stem not in untranslated]
+        elif untranslated:
+            print(f"error: not translated into {args.lang} yet: {', '.join(untranslated)}; name the chapters that are "
+                  f"(their catalogues are in locale/{args.lang}/notebooks/).", file=sys.stderr)
+            return 2
+        out = out / args.lang  # two folders down, as notebooks/zh/: the figure links fit
+        paths = write_translated_solutions(paths, out / "source", args.lang, LOCALE_ROOT)
     from rich.console import Console
 
     from course.runner import run_notebooks, summary_table
 
     console = Console()
     try:
-        runs = run_notebooks(paths, Path(args.out), timeout=args.cell_timeout, console=console)
+        runs = run_notebooks(paths, out, timeout=args.cell_timeout, console=console)
     except KeyboardInterrupt:
-        print(f"interrupted: the notebooks finished before are in {args.out}/.", file=sys.stderr)
+        print(f"interrupted: the notebooks finished before are in {out}/.", file=sys.stderr)
         return 130
     console.print(summary_table(runs))
     failed = [run.name for run in runs if not run.ok]
@@ -236,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     from course.figures import FIGURES_DIR
     from course.grading import DEFAULT_LIMITS, LAYOUTS, LMS_EXPORTS, SANDBOX_MODES, GradeOptions
     from course.notebooks import CELL_TIMEOUT
+    from course.translation import LANGUAGES
 
     parser = argparse.ArgumentParser(prog="course", description="Deep-learning course: data, notebooks, benchmarks and grading.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -254,6 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", default=str(NOTEBOOKS_DIR), help="student notebooks folder (default: %(default)s)")
     p.set_defaults(func=cmd_notebooks)
 
+    p = sub.add_parser("translations", help="state of the translation catalogues, or update them from the English")
+    p.add_argument("chapters", nargs="*", help="chapters, e.g. 01 or 01_mlp (default: every chapter with a catalogue)")
+    p.add_argument("--update", action="store_true",
+                   help="add new Markdown cells as untranslated entries, mark changed ones fuzzy (keeping the translation) "
+                        "and gone ones obsolete; creates the catalogue when absent")
+    p.add_argument("--lang", default="zh", choices=list(LANGUAGES), help="the edition (default: %(default)s)")
+    p.add_argument("--solutions", default=str(SOLUTIONS_DIR), help="solution notebooks folder (default: %(default)s)")
+    p.set_defaults(func=cmd_translations)
+
     p = sub.add_parser("figures", help="draw the architecture figures as SVG and PNG files")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a figure file is missing or stale")
     p.add_argument("--out", default=str(FIGURES_DIR), help="folder of the figure files (default: %(default)s)")
@@ -264,6 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", default=str(SOLUTIONS_DIR), help="solution notebooks folder (default: %(default)s)")
     p.add_argument("--out", default=str(BUILD_DIR), help="output folder (default: %(default)s)")
     p.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT, help="seconds one cell may run (default: %(default)s)")
+    p.add_argument("--lang", default="en", choices=["en", *LANGUAGES],
+                   help="the edition to run: zh builds the Chinese solution notebooks into OUT/zh/source/ and runs them "
+                        "into OUT/zh/ (default: %(default)s)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("bench", help="measure a chapter's models (accuracy, time) and write JSON")

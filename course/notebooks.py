@@ -106,7 +106,8 @@ def make_student_notebook(solution: nbformat.NotebookNode, name: str = "notebook
     return clear_outputs(student)
 
 
-def _serialise(notebook: nbformat.NotebookNode) -> str:
+def serialise(notebook: nbformat.NotebookNode) -> str:
+    """A notebook as the text ``course notebooks`` writes (nbformat 4, a final newline)."""
     return nbformat.writes(notebook, version=NBFORMAT_VERSION) + "\n"
 
 
@@ -130,12 +131,12 @@ def write_student_notebooks(solutions_dir: Path, notebooks_dir: Path, check_only
     written, stale, metadata = [], [], []
     for source in sources:
         solution = nbformat.read(source, as_version=NBFORMAT_VERSION)
-        marked = _serialise(_with_nbgrader_metadata(solution, source.stem))
+        marked = serialise(_with_nbgrader_metadata(solution, source.stem))
         if marked != source.read_text(encoding="utf-8"):
             metadata.append(source)
             if not check_only:
                 source.write_text(marked, encoding="utf-8")
-        text = _serialise(make_student_notebook(solution, name=source.name))
+        text = serialise(make_student_notebook(solution, name=source.name))
         target = notebooks_dir / source.name
         current = target.read_text(encoding="utf-8") if target.exists() else None
         if current == text:

@@ -33,8 +33,17 @@ from course.arguments import check, check_type
 
 #: Key of the headline record in a display output's metadata.
 HEADLINE_KEY = "course_headline"
-#: A checker's one-line verdict, at the start of an output line.
-VERDICT = re.compile(r"^\[(PASSED|FAILED|NOT DONE)\] ", re.MULTILINE)
+#: A checker's one-line verdict words, in English; each edition's translation counts too (:func:`_verdicts`).
+VERDICT_WORDS = ("PASSED", "FAILED", "NOT DONE")
+
+
+def _verdicts() -> tuple[re.Pattern, dict[str, str]]:
+    """The pattern of a verdict at the start of an output line, in any edition, and each word's English."""
+    from course.translation import translations_of
+
+    english = {word: mark for mark in VERDICT_WORDS for word in (mark, *translations_of(mark).values())}
+    pattern = re.compile(r"^\[(" + "|".join(map(re.escape, english)) + r")\] ", re.MULTILINE)
+    return pattern, english
 
 
 @dataclass(frozen=True)
@@ -141,8 +150,9 @@ def count_verdicts(notebook: Any) -> Verdicts:
         ...     {"output_type": "stream", "name": "stdout", "text": "[PASSED] 01_mlp:relu (1/1 points): ...\\n"}]}]})
         Verdicts(passed=1, failed=0, not_done=0)
     """
-    counts = {"PASSED": 0, "FAILED": 0, "NOT DONE": 0}
+    counts = dict.fromkeys(VERDICT_WORDS, 0)
+    pattern, english = _verdicts()
     for output in _outputs(notebook):
-        for mark in VERDICT.findall(_output_text(output)):
-            counts[mark] += 1
+        for mark in pattern.findall(_output_text(output)):
+            counts[english[mark]] += 1
     return Verdicts(counts["PASSED"], counts["FAILED"], counts["NOT DONE"])

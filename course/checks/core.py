@@ -170,6 +170,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from course.translation import tr
+
+#: How a failure names its test case (translated: :func:`course.translation.tr`); "case 3 (z of shape (3, 10))".
+CASE = "case {number} ({description})"
 #: Status words of a CheckResult.
 PASSED, FAILED, NOT_DONE, ERROR = "passed", "failed", "not done", "error"
 #: Status of a model exercise checked inside a kernel that ``course grade`` runs: its outputs and loss were
@@ -217,11 +221,31 @@ def one_line(text: Any, limit: int = MAX_MESSAGE_CHARS) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    head, marker, hint = text.rpartition(" Hint: ")
+    head, marker, hint = max((text.rpartition(m) for m in _hint_markers()), key=lambda parts: len(parts[0]))
     if marker and len(hint) + len(marker) + 40 < limit:
         keep = limit - len(marker) - len(hint) - 3
         return head[:keep].rstrip() + "..." + marker + hint
     return text[: limit - 3].rstrip() + "..."
+
+
+def _hint_markers() -> tuple[str, ...]:
+    """What starts a hint in a message: " Hint: ", and its translation in the learner's language (e.g. "。提示：")."""
+    translated = tr(HINT).split("{hint}")[0]
+    return tuple(dict.fromkeys((" Hint: ", translated if translated.strip(" .") else " Hint: ")))
+
+
+#: How a hint is appended to a message (translated: :func:`course.translation.tr`).
+HINT = ". Hint: {hint}"
+
+
+def with_hint(message: str, hint: str) -> str:
+    """``message`` with ``Hint: ...`` appended, in the learner's language.
+
+    Example (in English, the default):
+        >>> with_hint("case 1 (x): wrong value.", "clip first")     # doctest: +SKIP
+        'case 1 (x): wrong value. Hint: clip first'
+    """
+    return message.rstrip(".。") + tr(HINT, hint=hint)
 
 
 @dataclass
@@ -255,7 +279,8 @@ class CheckResult:
     def line(self) -> str:
         """The one line shown to the learner."""
         mark = "PASSED" if self.passed else {NOT_DONE: "NOT DONE", LEFT_TO_GRADER: "TO BE TRAINED BY THE GRADER"}.get(self.status, "FAILED")
-        return f"[{mark}] {self.exercise} ({self.points:g}/{self.max_points:g} points): {self.message}"
+        return tr("[{mark}] {exercise} ({points}/{max_points} points): {message}", mark=tr(mark), exercise=self.exercise,
+                  points=f"{self.points:g}", max_points=f"{self.max_points:g}", message=self.message)
 
     def __str__(self) -> str:
         return self.line()
@@ -382,23 +407,24 @@ def type_phrase(described: dict) -> str:
     """
     kind, dtype = described.get("kind"), described.get("dtype")
     if kind == "ndarray":
-        return f"a 0-d NumPy {dtype} array" if described.get("ndim") == 0 else f"a NumPy {dtype} array"
+        return tr("a 0-d NumPy {dtype} array" if described.get("ndim") == 0 else "a NumPy {dtype} array", dtype=dtype)
     if kind == "numpy scalar":
-        return f"a NumPy {dtype} scalar"
+        return tr("a NumPy {dtype} scalar", dtype=dtype)
     if kind in ("bool", "int", "float"):
-        return f"a Python {kind}"
+        return tr("a Python {kind}", kind=kind)
     if kind == "none":
-        return "None (is a `return` missing?)"
+        return tr("None (is a `return` missing?)")
     if kind == "tensor":
-        return f"a TensorFlow tensor ({dtype})"
+        return tr("a TensorFlow tensor ({dtype})", dtype=dtype)
     if kind in ("list", "tuple"):
         items = described.get("items", {}).get("kind")
         plural = {"list": "lists", "tuple": "tuples", "float": "floats", "int": "ints", "bool": "bools", "ndarray": "arrays",
                   "numpy scalar": "NumPy scalars", "str": "strings", "tensor": "tensors"}
-        return f"a {kind} of {plural.get(items, items)}" if items else f"an empty {kind}"
+        # {item}: the element's kind in the singular, for languages without plurals
+        return tr("a {kind} of {items}", kind=kind, items=plural.get(items, items), item=items) if items else tr("an empty {kind}", kind=kind)
     if kind == "str":
-        return "a string"
-    return f"a {kind}"
+        return tr("a string")
+    return tr("a {kind}", kind=kind)
 
 
 def _dtype_kind(described: dict) -> str:
@@ -483,21 +509,19 @@ def compare_arrays(expected: np.ndarray, actual: Any, rtol: float = 1e-4, atol: 
     """
     array = as_float_array(actual)
     if array is None:
-        return f"expected numbers, got {describe_value(returned_value(actual))}"
+        return tr("expected numbers, got {value}", value=describe_value(returned_value(actual)))
     expected = np.asarray(expected, dtype=np.float64)
     if array.shape != expected.shape:
-        return f"wrong shape: expected {expected.shape}, got {array.shape}"
+        return tr("wrong shape: expected {expected}, got {got}", expected=expected.shape, got=array.shape)
     if not np.all(np.isfinite(array)) and np.all(np.isfinite(expected)):
         bad = np.argwhere(~np.isfinite(array))[0]
-        return f"got NaN or inf at index {tuple(int(i) for i in bad)} (is something overflowing, or dividing by zero?)"
+        return tr("got NaN or inf at index {index} (is something overflowing, or dividing by zero?)", index=tuple(int(i) for i in bad))
     close = np.isclose(array, expected, rtol=rtol, atol=atol)
     if not np.all(close):
         index = tuple(int(i) for i in np.argwhere(~close)[0])
-        where = f"wrong value at index {index}" if index else "wrong value"
-        return (
-            f"{where}: expected {expected[index]:.6g}, got {array[index]:.6g} "
-            f"({int((~close).sum())} of {close.size} values differ)"
-        )
+        where = tr("wrong value at index {index}", index=index) if index else tr("wrong value")
+        return tr("{where}: expected {expected}, got {got} ({count} of {size} values differ)", where=where,
+                  expected=f"{expected[index]:.6g}", got=f"{array[index]:.6g}", count=int((~close).sum()), size=close.size)
     return None
 
 
@@ -702,8 +726,8 @@ class Guard:
     def outcome(self) -> Outcome:
         """The Outcome of an answer that used ``self.hit``."""
         if self.hit == self.TAMPERING:
-            return Outcome(error=USES_REFERENCE, detail="calls sys.setprofile or sys.settrace, which switches off the checker's watch; remove that call")
-        return Outcome(error=USES_REFERENCE, detail=f"uses the course's reference implementation `{self.hit}`; write your own")
+            return Outcome(error=USES_REFERENCE, detail=tr("calls sys.setprofile or sys.settrace, which switches off the checker's watch; remove that call"))
+        return Outcome(error=USES_REFERENCE, detail=tr("uses the course's reference implementation `{name}`; write your own", name=self.hit))
 
 
 #: A guard that watches nothing (used to check the references themselves).
@@ -762,7 +786,8 @@ class Exercise:
 
     def not_a_function(self, answer: Any, inputs: list) -> list[Outcome]:
         """The outcomes when ``answer`` is not callable: one TypeError per input, naming the target."""
-        return [Outcome(error="TypeError", detail=f"`{self.target}` must be a function; got {describe_value(answer)}")] * len(inputs)
+        return [Outcome(error="TypeError", detail=tr("`{target}` must be a function; got {value}", target=self.target,
+                                                     value=describe_value(answer)))] * len(inputs)
 
     # --- the three steps -------------------------------------------------
     def make_inputs(self, rng: np.random.Generator) -> list:
@@ -797,15 +822,23 @@ class Exercise:
     def error_result(self, outcome: Outcome, case: str = "") -> CheckResult:
         """Turn a failed Outcome into feedback: not done, a forbidden use, a changed argument, or the exception."""
         if outcome.error == "NotImplementedError":
-            return self.result(False, f"not done yet: replace `raise NotImplementedError()` in `{self.target}` with your code.", NOT_DONE)
+            return self.result(False, tr("not done yet: replace `raise NotImplementedError()` in `{target}` with your code.",
+                                         target=self.target), NOT_DONE)
         if outcome.error == USES_REFERENCE:
-            return self.result(False, f"`{self.target}` {outcome.detail}.", FAILED)
-        where = f"{case.removeprefix(' on ')}: " if case else ""
+            return self.result(False, tr("`{target}` {detail}.", target=self.target, detail=outcome.detail), FAILED)
+        named = case.removeprefix(" on ")
+        where = tr("{case}: ", case=named) if named else ""
         if outcome.error == CHANGED_ARGUMENT:
-            return self.result(False, f"{where}`{self.target}` {outcome.detail}; work on a copy.", FAILED)
+            return self.result(False, where + tr("`{target}` {detail}; work on a copy.", target=self.target, detail=outcome.detail), FAILED)
         if outcome.error == NOT_ACCEPTED:
             return self.result(False, f"{where}`{self.target}` {outcome.detail}.", FAILED)
-        return self.result(False, f"`{self.target}` raised {outcome.error}{case}: {outcome.detail}", ERROR)
+        if case.startswith(" on "):
+            return self.result(False, tr("`{target}` raised {error} on {case}: {detail}", target=self.target, error=outcome.error,
+                                         case=named, detail=outcome.detail), ERROR)
+        if case:  # a chapter's own wording, kept as it is
+            return self.result(False, f"`{self.target}` raised {outcome.error}{case}: {outcome.detail}", ERROR)
+        return self.result(False, tr("`{target}` raised {error}: {detail}", target=self.target, error=outcome.error,
+                                     detail=outcome.detail), ERROR)
 
     def check(self, answer: Any, seed: int | None = None, quiet: bool = False) -> CheckResult:
         """Check ``answer`` now, in this process, and print the one-line result.
@@ -838,7 +871,8 @@ class Exercise:
                 outcomes = self._run(answer, inputs, NO_GUARD)
             result = self.judge(inputs, outcomes)
         except Exception as error:  # a checker bug must not look like the learner's fault
-            result = self.result(False, f"the checker itself failed ({type(error).__name__}: {error}); please report this.", ERROR)
+            result = self.result(False, tr("the checker itself failed ({error}); please report this.",
+                                           error=f"{type(error).__name__}: {error}"), ERROR)
         if not quiet:
             print(result.line())
             result._printed = True  # not a dataclass field: to_dict() and == ignore it
@@ -923,7 +957,7 @@ class FunctionExercise(Exercise):
             if name in self.read_only and i < len(args):
                 changed = first_change(saved[i], theirs[i], name)
                 if changed:
-                    return Outcome(error=CHANGED_ARGUMENT, detail=f"changed its argument {changed} in place")
+                    return Outcome(error=CHANGED_ARGUMENT, detail=tr("changed its argument {name} in place", name=changed))
         outcome.value = self.collect(outcome.value)
         return outcome
 
@@ -938,9 +972,9 @@ class FunctionExercise(Exercise):
     def _case_name(self, i: int, args: tuple) -> str:
         if self.describe_case:
             described = self.describe_case(args)
-            return described if described.startswith(("case ", "the case")) else f"case {i + 1} ({described})"
+            return described if described.startswith(("case ", "the case")) else tr(CASE, number=i + 1, description=described)
         shapes = ", ".join(str(np.shape(a)) if isinstance(a, np.ndarray) else repr(a) for a in args)
-        return f"case {i + 1} (arguments {shapes})"
+        return tr(CASE, number=i + 1, description=tr("arguments {shapes}", shapes=shapes))
 
     def type_problem(self, expected: Any, value: Any) -> str | None:
         """What is wrong with the returned type, or None (always None without ``returns``)."""
@@ -949,9 +983,9 @@ class FunctionExercise(Exercise):
         described = value["type"]
         if self.returns.accepts(described):
             return None
-        problem = f"return {self.returns.phrase}; got {type_phrase(described)}"
+        problem = tr("return {expected}; got {got}", expected=tr(self.returns.phrase), got=type_phrase(described))
         if described.get("kind") != "none" and self._values_right(expected, value["value"]):
-            problem += f" (the values are right: {self.returns.convert})"
+            problem += tr(" (the values are right: {convert})", convert=self.returns.convert)
         return problem
 
     def _values_right(self, expected: Any, got: Any) -> bool:
@@ -965,15 +999,15 @@ class FunctionExercise(Exercise):
 
     def judge(self, inputs: list[tuple], outcomes: list[Outcome]) -> CheckResult:
         if len(outcomes) != len(inputs):
-            return self.result(False, "no result came back for some test cases.", ERROR)
+            return self.result(False, tr("no result came back for some test cases."), ERROR)
         for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
             if not outcome.ok:
                 return self.error_result(outcome, f" on {self._case_name(i, args)}")
             expected = self.expected(*args)
             problem = self.type_problem(expected, outcome.value) or compare_arrays(expected, outcome.value, self.rtol, self.atol)
             if problem:
-                return self.result(False, f"{self._case_name(i, args)}: {problem}.")
-        return self.result(True, f"correct on all {len(inputs)} random test cases.")
+                return self.result(False, tr("{case}: {problem}.", case=self._case_name(i, args), problem=problem))
+        return self.result(True, tr("correct on all {count} random test cases.", count=len(inputs)))
 
 
     def case_verdicts(self, inputs: list[tuple], outcomes: list[Outcome]) -> list[CheckResult]:
@@ -989,7 +1023,10 @@ class FunctionExercise(Exercise):
         verdicts = []
         for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
             verdict = self.judge([args], [outcome])
-            verdict.message = re.sub(r"^case 1\b", f"case {i + 1}", verdict.message)
+            for first in dict.fromkeys(("case 1", tr(CASE, number=1, description="").split(" (")[0])):
+                if re.match(re.escape(first) + r"\b", verdict.message):
+                    verdict.message = first[:-1] + str(i + 1) + verdict.message[len(first):]
+                    break
             verdicts.append(verdict)
         return verdicts
 
@@ -1019,7 +1056,7 @@ class HintedFunctionExercise(FunctionExercise):
                 break  # only the type is wrong: the message already says how to fix it
             hint = self.hint(args, outcome.value)
             if hint:
-                result.message = result.message.rstrip(".") + f". Hint: {hint}"
+                result.message = with_hint(result.message, hint)
             break
         return result
 
@@ -1064,9 +1101,10 @@ def yours_or_reference(exercise: Exercise, answer: Any, reference: Callable | No
     """
     result = exercise.check(answer, seed=0, quiet=True)
     if result.passed:
-        print(f"Using your `{exercise.target}` (it passes its check).")
+        print(tr("Using your `{target}` (it passes its check).", target=exercise.target))
         return answer
-    print(f"Your `{exercise.target}` does not pass its check yet ({result.status}): the course's version stands in, so the notebook runs on.")
+    print(tr("Your `{target}` does not pass its check yet ({status}): the course's version stands in, so the notebook runs on.",
+             target=exercise.target, status=tr(result.status)))
     return reference if reference is not None else exercise.reference_function
 
 

@@ -35,10 +35,10 @@ NOT_FOUND, NOT_GRADED = "not found", "not graded"
 PARTIAL = "partial"
 
 _EXPECTED = re.compile(
-    r"\bexpected\s+(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]|[-+]?(?:\d[\d_.]*|\.\d+)(?:e[-+]?\d+)?|[-+]?nan|[-+]?inf)",
+    r"(?:\bexpected|期望)\s+(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]|[-+]?(?:\d[\d_.]*|\.\d+)(?:e[-+]?\d+)?|[-+]?nan|[-+]?inf)",
     re.IGNORECASE,
 )
-_CASE = re.compile(r"\bcase \d+(?: \((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?")
+_CASE = re.compile(r"(?:\bcase|用例) \d+(?: \((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?")
 
 
 def hide_expected(message: str) -> str:
