@@ -339,6 +339,29 @@ def test_auto_without_bubblewrap_grades_unsandboxed_and_warns_at_the_start_and_t
     assert err.rstrip().splitlines()[-1].startswith("WARNING: these grades were produced WITHOUT a sandbox")
 
 
+def test_a_sandboxed_kernel_starts_in_a_temporary_folder_too_deep_for_a_unix_socket(tmp_path):
+    from course.grading import GradeOptions, grade
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)  # its job folders' socket paths would pass 107 bytes
+    shutil.copytree(FIXTURES / "submissions" / "correct", tmp_path / "class" / "correct")
+    options = GradeOptions(checks={"01_mlp": str(FAKE_CHECKS)}, cell_timeout=60, notebook_timeout=120, jobs=1,
+                           temp_dir=deep, sandbox="required")
+    record = grade(tmp_path / "class", tmp_path / "grades.csv", options).data["students"]["correct"]["chapters"]["01_mlp"]
+    assert (record["status"], record["sandboxed"], record["total"]) == ("graded", True, 3), record["message"]
+
+
+def test_the_kernels_sockets_go_to_a_short_folder_only_when_the_job_folder_is_too_deep(tmp_path):
+    from course.grading.job import MAX_SOCKET_PATH, socket_folder
+
+    assert socket_folder(tmp_path) == tmp_path / "s"
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    folder = socket_folder(deep)
+    try:
+        assert folder.is_dir() and len(str(folder / "k-65535")) <= MAX_SOCKET_PATH and deep not in folder.parents
+    finally:
+        folder.rmdir()
+
+
 def test_the_answers_are_copied_out_of_the_kernels_folder_without_following_links(tmp_path):
     from course.grading.job import _collect_answers
     from course.grading.plan import ExerciseSpec

@@ -36,6 +36,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -143,6 +144,29 @@ def _cell_error_note(index: int, cell: Any) -> str | None:
     return None
 
 
+#: Longest path of a Unix socket on Linux (``sockaddr_un.sun_path`` holds 108 bytes, the last one a 0).
+MAX_SOCKET_PATH = 107
+
+
+def socket_folder(root: Path) -> Path:
+    """A new folder for the kernel's IPC sockets (``<folder>/k-<port>``): ``root/s``, or a short one in /tmp.
+
+    A Unix socket's path may not exceed :data:`MAX_SOCKET_PATH` bytes, and a job
+    folder under a deep temporary folder (a teacher's ``--temp-dir``, pytest's
+    ``tmp_path`` under xdist) makes ``root/s/k-NNNNN`` longer than that; ZeroMQ
+    then fails with "File name too long". The short folder is removed with the kernel.
+    """
+    folder = root / "s"
+    if len(os.fsencode(folder / "k-65535")) <= MAX_SOCKET_PATH:
+        folder.mkdir()
+        return folder
+    return Path(tempfile.mkdtemp(prefix="course-grade-s-", dir="/tmp"))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
 def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Path | None:
     """Execute the notebook and export the answers; return the export folder (None if nothing to check)."""
     import nbformat
@@ -171,9 +195,9 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
         resources={"metadata": {"path": str(work)}},
     )
     client.max_output_chars = spec.limits.max_output_chars
+    ipc = None
     if spec.sandbox is not None:
-        ipc = root / "s"
-        ipc.mkdir()
+        ipc = socket_folder(root)
         home = spec.sandbox.prepare(root)
         env = spec.sandbox.environment(env, home)
         client.sandbox_setup = (lambda argv: spec.sandbox.command(argv, root=root, cwd=work, writable=[ipc], references=True), ipc)
@@ -204,6 +228,8 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
     finally:
         result.seconds.setdefault("notebook", round(time.monotonic() - start, 2))
         kill_group_of(job_dir / "kernel.pid")
+        if ipc is not None and not _inside(ipc, root):
+            shutil.rmtree(ipc, ignore_errors=True)
         if spec.save_executed:
             try:
                 nbformat.write(notebook, job_dir / "executed.ipynb")
