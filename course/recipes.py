@@ -306,6 +306,8 @@ CH05_RESNET_SHORT_DEPTH = 8
 #: The last 5,000 of Fashion-MNIST's 60,000 training images validate the twins (as in chapter 1); they are not trained on.
 #: Taught in Chapter 5, section 6.
 CH05_RESNET_VALIDATION = 5_000
+#: The images a shortened test run trains the twins on (every training step is slow there, even at depth 8).
+CH05_SHORT_TRAIN_IMAGES = 256
 CH05_RESNET_EPOCHS = 20
 CH05_RESNET_BATCH = 128
 #: Chapter 2's augmentation (whole-pixel shifts up to 5%, horizontal flips), for both image twins.
@@ -354,6 +356,24 @@ def ch05_resnet_depth() -> int:
     from course.config import sized
 
     return sized(full=CH05_RESNET["depth"], ci=CH05_RESNET_SHORT_DEPTH)
+
+
+def ch05_image_examples(n: int) -> int:
+    """How many of Fashion-MNIST's ``n`` training images chapter 5's twins load: all ``n``.
+
+    A shortened test run of the course loads ``CH05_SHORT_TRAIN_IMAGES`` (256) to train
+    on plus its validation images (``examples(CH05_RESNET_VALIDATION)``): every training
+    step of a ResNet is slow there, even at depth 8.
+
+    Example:
+        >>> ch05_image_examples(60_000)    # doctest: +SKIP
+        60000
+
+    Taught in Chapter 5, section 6; used by ``course bench 05 --part images``.
+    """
+    from course.config import examples, sized
+
+    return sized(full=n, ci=min(n, CH05_SHORT_TRAIN_IMAGES + examples(CH05_RESNET_VALIDATION)))
 
 
 def ch05_sentences_to_encode(texts: Any, labels: Any) -> tuple[Any, Any]:

@@ -132,7 +132,7 @@ USED = {
                        "batch_size=CH05_TEXT_BATCH", "epochs(CH05_HEAD_EPOCHS)", "batch_size=CH05_HEAD_BATCH",
                        "ch05_resnet_depth()", 'widths=CH05_RESNET["widths"]', 'strides=CH05_RESNET["strides"]',
                        "build_augmentation(**CH05_RESNET_AUGMENT)", "epochs(CH05_RESNET_EPOCHS)", "CH05_RESNET_BATCH",
-                       "examples(CH05_RESNET_VALIDATION)",
+                       "examples(CH05_RESNET_VALIDATION)", "ch05_image_examples(60_000)",
                        'CH05_RESNET_TRAINING["learning_rate"]', 'weight_decay=CH05_RESNET_TRAINING["weight_decay"]',
                        'label_smoothing=CH05_RESNET_TRAINING["label_smoothing"]'],
 }

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from course.bench.harness import save_partial, time_training
-from course.config import is_ci, sized
+from course.config import examples, is_ci, sized
 from course.recipes import (
     CH05_HEAD,
     CH05_HEAD_BATCH,
@@ -35,6 +35,7 @@ from course.recipes import (
     CH05_TRANSFORMER_EPOCHS,
     CH05_TRANSFORMER_LEARNING_RATE,
     CH05_VOCAB,
+    ch05_image_examples,
     ch05_resnet_depth,
     ch05_sentences_to_encode,
     compile_binary,
@@ -140,7 +141,7 @@ def train_resnet_twin(skip: bool, threads: int = 0) -> dict[str, Any]:
     decay, weight decay 0.05, label smoothing 0.1), batch 128,
     ``CH05_RESNET_EPOCHS`` epochs, on the notebook's split: the last
     ``CH05_RESNET_VALIDATION`` training images validate, the rest train (CI-sized:
-    depth 8 on 200 + 56 images for one epoch). The record adds the final
+    depth 8 on 256 + 100 images for one epoch). The record adds the final
     weights' ``val_accuracy``. ``threads`` > 0 limits TensorFlow to that many threads (set before
     any TensorFlow op runs, so call it first thing in a fresh process).
     """
@@ -155,9 +156,9 @@ def train_resnet_twin(skip: bool, threads: int = 0) -> dict[str, Any]:
     from course.models import build_augmentation, build_resnet
     from course.training import set_seed
 
-    (x_all, y_all), (x_test, y_test) = load_fashion_mnist(n_train=sized(full=None, ci=256), n_test=sized(full=None, ci=256))
+    (x_all, y_all), (x_test, y_test) = load_fashion_mnist(n_train=ch05_image_examples(60_000), n_test=sized(full=None, ci=256))
     x_all, x_test = x_all[..., None], x_test[..., None]
-    n_val = sized(full=CH05_RESNET_VALIDATION, ci=56)
+    n_val = examples(CH05_RESNET_VALIDATION)
     (x, y), (x_val, y_val) = (x_all[:-n_val], y_all[:-n_val]), (x_all[-n_val:], y_all[-n_val:])
     epochs, batch = sized(full=CH05_RESNET_EPOCHS, ci=1), CH05_RESNET_BATCH
     architecture = {**CH05_RESNET, "depth": ch05_resnet_depth()}
