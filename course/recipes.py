@@ -289,18 +289,28 @@ CH05_TEXT_BATCH = 32
 CH05_TRANSFORMER = {"d_model": 64, "heads": 4, "ff_dim": 128, "dropout": 0.3}
 CH05_TRANSFORMER_LEARNING_RATE = 5e-4
 CH05_TRANSFORMER_EPOCHS = 10
-#: Chapter 3's LSTM (``build_rnn_classifier("lstm")``'s defaults) on the same ids: Adam 1e-3, 6 epochs.
+#: Chapter 3's LSTM (``build_rnn_classifier("lstm")``'s defaults) on the same ids: Adam 1e-3, and the Transformer's
+#: budget of 10 epochs (the best validation epoch is kept), so that the two are compared on equal terms.
 CH05_LSTM_LEARNING_RATE = 1e-3
-CH05_LSTM_EPOCHS = 6
+CH05_LSTM_EPOCHS = CH05_TRANSFORMER_EPOCHS
 #: The head on frozen MiniLM features: Dense 128 + dropout 0.2; Adam 1e-3, batch 64, 40 epochs (best kept).
 #: Taught in Chapter 5, section 5.
 CH05_HEAD = {"hidden": 128, "dropout": 0.2}
 CH05_HEAD_LEARNING_RATE = 1e-3
 CH05_HEAD_BATCH = 64
 CH05_HEAD_EPOCHS = 40
+#: The sentences of each set a shortened test run encodes with MiniLM (the slowest step of such a run).
+CH05_SHORT_ENCODED_SENTENCES = 32
 #: The ResNet and its plain twin: depth 32 (5 blocks per stage), widths 16/32/64, stages at 14x14, 7x7, 4x4.
 #: Taught in Chapter 5, section 6.
 CH05_RESNET = {"depth": 32, "widths": (16, 32, 64), "strides": (2, 2, 2)}
+#: The depth a shortened test run builds instead (building and tracing 32 layers costs more than its one epoch).
+CH05_RESNET_SHORT_DEPTH = 8
+#: The last 5,000 of Fashion-MNIST's 60,000 training images validate the twins (as in chapter 1); they are not trained on.
+#: Taught in Chapter 5, section 6.
+CH05_RESNET_VALIDATION = 5_000
+#: The images a shortened test run trains the twins on (every training step is slow there, even at depth 8).
+CH05_SHORT_TRAIN_IMAGES = 256
 CH05_RESNET_EPOCHS = 20
 CH05_RESNET_BATCH = 128
 #: Chapter 2's augmentation (whole-pixel shifts up to 5%, horizontal flips), for both image twins.
@@ -332,6 +342,64 @@ def compile_binary(model: Any, learning_rate: float | Any = 1e-3, weight_decay: 
     optimizer = keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay) if weight_decay else keras.optimizers.Adam(learning_rate)
     model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
     return model
+
+
+def ch05_resnet_depth() -> int:
+    """The depth of chapter 5's ResNet and its plain twin: ``CH05_RESNET["depth"]`` (32).
+
+    A shortened test run of the course builds ``CH05_RESNET_SHORT_DEPTH`` (8)
+    layers instead: a network's depth does not shrink with the data.
+
+    Example:
+        >>> ch05_resnet_depth()            # doctest: +SKIP
+        32
+
+    Taught in Chapter 5, section 6; used by ``course bench 05 --part images``.
+    """
+    from course.config import sized
+
+    return sized(full=CH05_RESNET["depth"], ci=CH05_RESNET_SHORT_DEPTH)
+
+
+def ch05_image_examples(n: int) -> int:
+    """How many of Fashion-MNIST's ``n`` training images chapter 5's twins load: all ``n``.
+
+    A shortened test run of the course loads ``CH05_SHORT_TRAIN_IMAGES`` (256) to train
+    on plus its validation images (``examples(CH05_RESNET_VALIDATION)``): every training
+    step of a ResNet is slow there, even at depth 8.
+
+    Example:
+        >>> ch05_image_examples(60_000)    # doctest: +SKIP
+        60000
+
+    Taught in Chapter 5, section 6; used by ``course bench 05 --part images``.
+    """
+    from course.config import examples, sized
+
+    return sized(full=n, ci=min(n, CH05_SHORT_TRAIN_IMAGES + examples(CH05_RESNET_VALIDATION)))
+
+
+def ch05_sentences_to_encode(texts: Any, labels: Any) -> tuple[Any, Any]:
+    """The sentences of one set that chapter 5 runs through MiniLM, and their labels: all of them.
+
+    A shortened test run of the course keeps the first ``CH05_SHORT_ENCODED_SENTENCES``
+    (32): running the 22.7-million-parameter encoder is the slowest step of such a run.
+
+    Args:
+        texts, labels: a set's sentences ``(N,)`` and labels ``(N,)``.
+
+    Returns:
+        ``(texts, labels)``, unchanged in a full run.
+
+    Example:
+        >>> x, y = ch05_sentences_to_encode(x_train, y_train)   # doctest: +SKIP
+
+    Taught in Chapter 5, section 5.
+    """
+    from course.config import sized
+
+    n = sized(full=len(texts), ci=min(len(texts), CH05_SHORT_ENCODED_SENTENCES))
+    return texts[:n], labels[:n]
 
 
 def compile_resnet(model: Any, n_train: int, epochs: int, batch_size: int = CH05_RESNET_BATCH):

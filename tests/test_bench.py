@@ -64,6 +64,7 @@ def test_bench_05_images_part_ci_sized_trains_both_twins(tmp_path, ci_mode):
     assert record["part"] == "images" and record["targets_met"] is None
     assert [(m["skip"], m["architecture"]["depth"]) for m in record["models"]] == [(True, 8), (False, 8)]
     assert record["resnet_gain_over_plain"] == round(record["models"][0]["test_accuracy"] - record["models"][1]["test_accuracy"], 4)
+    assert all(0 <= m["val_accuracy"] <= 1 for m in record["models"]), "each twin is also scored on the notebook's validation split"
 
 
 def test_bench_05_trains_the_twins_side_by_side_in_two_processes(tmp_path, ci_mode, monkeypatch):

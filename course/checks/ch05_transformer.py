@@ -212,7 +212,7 @@ _NAN_WHEN_ALL_BLOCKED = ("a query whose keys are all blocked gets NaN here (0/0,
                          "then such a query gets equal weights on every key, and its output is the mean of the rows of v.")
 
 scaled_dot_product_attention = ConsistentlyHintedExercise(
-    CHAPTER, "scaled_dot_product_attention", "scaled_dot_product_attention", 1.0,
+    CHAPTER, "scaled_dot_product_attention", "scaled_dot_product_attention", 2.0,
     "softmax(QK^T / sqrt(d_k) + M) V in NumPy, with an optional 0/1 mask.",
     forbidden=(REFERENCES,), cases=_attention_cases, reference=f"{REFERENCES}:scaled_dot_product_attention",
     also_right="scaled_dot_product_attention_zeroing",   # Keras's way: a query that may see no key outputs 0
