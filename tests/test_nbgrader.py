@@ -144,7 +144,10 @@ def nbgrader_course(tmp_path_factory):
     )
     (root / "source" / "ch01").mkdir(parents=True)
     shutil.copyfile(ROOT / "solutions" / f"{CHAPTER}.ipynb", root / "source" / "ch01" / f"{CHAPTER}.ipynb")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    # nbgrader runs `alembic` (its database migrations) from PATH: the environment's bin folder goes first,
+    # as in an activated virtual environment (CI calls .venv/bin/python without activating it).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])}
 
     def run(*args: str) -> subprocess.CompletedProcess:
         done = subprocess.run([*nbgrader, *args], cwd=root, env=env, capture_output=True, text=True, timeout=1500)
