@@ -120,6 +120,16 @@ def test_an_exercise_whose_cases_are_not_independent_stays_all_or_nothing():
     assert ModelExercise.case_verdicts is Exercise.case_verdicts  # a model is judged as a whole
 
 
+def test_a_random_answer_judged_by_its_statistics_keeps_full_points_with_partial():
+    from course.checks.ch01_mlp import dropout
+    from course.checks.core import NO_GUARD
+    from course.references.ch01_mlp import dropout as right_dropout
+
+    inputs = dropout.make_inputs(np.random.default_rng(3))  # its cases compare outputs with each other's
+    entry = judge_exercise(dropout, 2.0, [inputs], [dropout._run(right_dropout, inputs, NO_GUARD)], partial=True)
+    assert (entry["points"], entry["status"]) == (2.0, PASSED), entry
+
+
 # --- a batch ------------------------------------------------------------------------------------------
 
 

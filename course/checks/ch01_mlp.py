@@ -38,7 +38,7 @@ import numpy as np
 
 from course.checks import core
 from course.checks.core import (
-    ERROR, FLOAT, FLOAT_ARRAY, FunctionExercise, HintedFunctionExercise, ModelExercise, TrainingBudget,
+    ERROR, FLOAT, FLOAT_ARRAY, FunctionExercise, HintedFunctionExercise, ModelExercise, RandomFunctionExercise, TrainingBudget,
     compare_arrays, describe_type, one_line, type_phrase,
 )
 
@@ -560,7 +560,7 @@ _ONE_MASK_HINT = (" Hint: every example got the same mask; draw one random numbe
 
 
 @dataclass
-class DropoutExercise(FunctionExercise):
+class DropoutExercise(RandomFunctionExercise):
     """Inverted dropout judged by what it does, so every correct way of drawing the mask passes.
 
     The mask is random, so no output is compared with the reference's. On
@@ -578,22 +578,7 @@ class DropoutExercise(FunctionExercise):
         h, rate, _, training = args
         return f"case {i + 1} (h of shape {h.shape}, {h.dtype}, rate={rate}, training={training}: {DROPOUT_ROLES[i]})"
 
-    def judge(self, inputs, outcomes):
-        if len(outcomes) != len(inputs) or len(inputs) != len(DROPOUT_ROLES):
-            return self.result(False, "no result came back for some test cases.", ERROR)
-        outputs = []
-        for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
-            case = self._case_name(i, args)
-            if not outcome.ok:
-                return self.error_result(outcome, f" on {case}")
-            problem, out = self._problem(i, args, outcome.value, outputs)
-            if problem:
-                return self.result(False, f"{case}: {problem}")
-            outputs.append(out)
-        return self.result(True, f"drops, scales and keeps the expected value right on all {len(inputs)} test cases, "
-                                 "draws its mask from rng and leaves h unchanged.")
-
-    def _problem(self, i, args, value, outputs):
+    def problem(self, i, args, value, outputs):
         """What is wrong with the output of case ``i`` (``outputs``: the earlier cases' arrays), or None; and the array."""
         h, rate, _, training = args
         h = np.asarray(h, np.float64)
@@ -695,7 +680,8 @@ class DropoutExercise(FunctionExercise):
 #   rng.random draws multiples of 2**-53 in [0, 1), so a draw equals rate with probability about 1e-16: the same
 #   mask distribution, and the same mask on every draw a test will ever see.
 dropout = DropoutExercise(
-    CHAPTER, "dropout", "dropout", points=2,
+    CHAPTER, "dropout", "dropout", points=2, roles=DROPOUT_ROLES,
+    passed_message="drops, scales and keeps the expected value right on all {n} test cases, draws its mask from rng and leaves h unchanged.",
     description="inverted dropout: drop each entry with probability rate, scale the rest by 1 / (1 - rate); h unchanged at inference",
     forbidden=(REFERENCES,), cases=_dropout_cases, reference=f"{REFERENCES}:dropout",
     returns=FLOAT_ARRAY, arg_names=("h", "rate", "rng", "training"), read_only=("h",),

@@ -44,7 +44,7 @@ import numpy as np
 
 from course.checks import core
 from course.checks.core import (
-    ERROR, FLOAT, FLOAT_ARRAY, INT, NOT_ACCEPTED, Exercise, FunctionExercise, Guard, HintedFunctionExercise, Outcome,
+    ERROR, FLOAT, FLOAT_ARRAY, INT, NOT_ACCEPTED, Exercise, FunctionExercise, Guard, HintedFunctionExercise, Outcome, RandomFunctionExercise,
     call_answer, describe_type, describe_value, type_phrase,
 )
 
@@ -102,7 +102,7 @@ def _noise_cases(rng):
 
 
 @dataclass
-class NoiseExercise(FunctionExercise):
+class NoiseExercise(RandomFunctionExercise):
     """``add_noise(images, sigma, rng)`` judged by what it does, so every correct way of drawing the noise passes.
 
     The noise is random, so no output is compared with the reference's. On
@@ -123,22 +123,7 @@ class NoiseExercise(FunctionExercise):
         images, sigma, _ = args
         return f"case {i + 1} (images of shape {images.shape}, {images.dtype}, sigma={sigma}: {NOISE_ROLES[i]})"
 
-    def judge(self, inputs, outcomes):
-        if len(outcomes) != len(inputs) or len(inputs) != len(NOISE_ROLES):
-            return self.result(False, "no result came back for some test cases.", ERROR)
-        outputs = []
-        for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
-            case = self._case_name(i, args)
-            if not outcome.ok:
-                return self.error_result(outcome, f" on {case}")
-            problem, out = self._problem(i, args, outcome.value, outputs)
-            if problem:
-                return self.result(False, f"{case}: {problem}")
-            outputs.append(out)
-        return self.result(True, f"adds Gaussian noise of standard deviation sigma, clipped to [0, 1], on all {len(inputs)} "
-                                 "test cases; draws it from rng and leaves images unchanged.")
-
-    def _problem(self, i, args, value, outputs):
+    def problem(self, i, args, value, outputs):
         """What is wrong with the output of case ``i`` (``outputs``: the earlier cases' arrays), or None; and the array."""
         images, sigma, _ = args
         x = np.asarray(images, np.float64)
@@ -239,7 +224,8 @@ class NoiseExercise(FunctionExercise):
 #   -> `noisy = images - sigma * rng.standard_normal(images.shape)` is equivalent: the normal distribution is symmetric, so
 #   minus a draw is a draw; the statement asks for Gaussian noise from rng, not for one particular use of its numbers.
 add_noise = NoiseExercise(
-    CHAPTER, "add_noise", "add_noise", points=2,
+    CHAPTER, "add_noise", "add_noise", points=2, roles=NOISE_ROLES,
+    passed_message="adds Gaussian noise of standard deviation sigma, clipped to [0, 1], on all {n} test cases; draws it from rng and leaves images unchanged.",
     description="Gaussian noise of standard deviation sigma, drawn from rng, clipped to [0, 1]; same shape and dtype as images",
     forbidden=(REFERENCES,), cases=_noise_cases, reference=f"{REFERENCES}:add_noise",
     returns=FLOAT_ARRAY, arg_names=("images", "sigma", "rng"), read_only=("images",),

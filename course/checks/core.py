@@ -1032,6 +1032,47 @@ class FunctionExercise(Exercise):
 
 
 @dataclass
+class RandomFunctionExercise(FunctionExercise):
+    """A function exercise whose answer draws random numbers, judged by the statistics of what it returns.
+
+    No output is compared with the reference's: each case plays a role (``roles``,
+    one per case, in order) and :meth:`problem` judges case ``i``'s output, given
+    the earlier cases' outputs (so "the same generator gives the same output"
+    can be judged). The cases depend on each other, so partial credit treats
+    them as one (:meth:`case_verdicts`). Subclasses: chapter 1's ``dropout``,
+    chapter 4's ``add_noise``.
+
+    Attributes:
+        roles: what each case checks, e.g. ``("a batch, rate 0.5", "the same generator state again", ...)``.
+        passed_message: the message of a pass; ``{n}`` is the number of cases.
+    """
+
+    roles: tuple[str, ...] = ()
+    passed_message: str = "right on all {n} test cases."
+
+    def problem(self, i: int, args: tuple, value: Any, outputs: list) -> tuple[str | None, Any]:
+        """``(what is wrong with case i's output or None, the output as an array)``; ``outputs``: the earlier cases'."""
+        raise NotImplementedError
+
+    def judge(self, inputs: list[tuple], outcomes: list[Outcome]) -> CheckResult:
+        if len(outcomes) != len(inputs) or len(inputs) != len(self.roles):
+            return self.result(False, "no result came back for some test cases.", ERROR)
+        outputs: list = []
+        for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
+            case = self._case_name(i, args)
+            if not outcome.ok:
+                return self.error_result(outcome, f" on {case}")
+            problem, out = self.problem(i, args, outcome.value, outputs)
+            if problem:
+                return self.result(False, f"{case}: {problem}")
+            outputs.append(out)
+        return self.result(True, self.passed_message.format(n=len(inputs)))
+
+    def case_verdicts(self, inputs: list[tuple], outcomes: list[Outcome]) -> list[CheckResult]:
+        return [self.judge(inputs, outcomes)]
+
+
+@dataclass
 class HintedFunctionExercise(FunctionExercise):
     """A FunctionExercise that names a typical mistake when a wrong answer matches it.
 
