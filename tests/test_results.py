@@ -1,8 +1,11 @@
 """What a notebook reports to `course run`: the headline it declares and the checkers' verdicts."""
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
+from course.chapters import ids
 from course.results import HEADLINE_KEY, Headline, Verdicts, count_verdicts, headline, read_headline
 
 
@@ -65,3 +68,11 @@ def test_verdicts_shown_as_a_result_are_counted_too():
 
 def test_no_checkers_reads_as_a_dash():
     assert str(count_verdicts(_notebook(_stdout("hello\n")))) == "-"
+
+
+@pytest.mark.parametrize("chapter", ids())
+def test_every_chapter_records_exactly_one_headline(chapter):
+    solution = nbformat.read(Path(__file__).resolve().parents[1] / "solutions" / f"{chapter}.ipynb", as_version=4)
+    calls = [line for cell in solution.cells if cell.cell_type == "code" for line in cell.source.splitlines()
+             if line.lstrip().startswith("headline(")]
+    assert len(calls) == 1, calls
