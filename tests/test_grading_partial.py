@@ -130,6 +130,24 @@ def test_a_random_answer_judged_by_its_statistics_keeps_full_points_with_partial
     assert (entry["points"], entry["status"]) == (2.0, PASSED), entry
 
 
+def _function_exercises():
+    from course.chapters import ids
+    from course.checks import chapter_exercises
+    from course.checks.core import FunctionExercise
+
+    return [e for chapter in ids() for e in chapter_exercises(chapter) if isinstance(e, FunctionExercise)]
+
+
+@pytest.mark.parametrize("exercise", _function_exercises(), ids=lambda e: e.id)
+def test_every_reference_passes_each_of_its_cases_judged_alone(exercise):
+    from course.checks.core import NO_GUARD
+
+    inputs = exercise.make_inputs(np.random.default_rng(11))
+    with np.errstate(all="ignore"):
+        verdicts = exercise.case_verdicts(inputs, exercise._run(exercise.reference_function, inputs, NO_GUARD))
+    assert verdicts and all(v.passed for v in verdicts), [v.message for v in verdicts if not v.passed]
+
+
 # --- a batch ------------------------------------------------------------------------------------------
 
 
