@@ -29,3 +29,23 @@ def atomic_write(path: str | Path, text: str) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def sync_text(path: str | Path, text: str, check_only: bool = False) -> bool:
+    """Make the file at ``path`` hold ``text`` (UTF-8); return True when it did not (it was stale or missing).
+
+    With ``check_only`` nothing is written: the answer says whether a write is due.
+    Generated files (``notebooks/``, ``notebooks/zh/``, the solutions' nbgrader
+    metadata) are written this way, so an up-to-date file is never touched.
+
+    Example:
+        >>> sync_text(tmp_path / "a.txt", "x"), sync_text(tmp_path / "a.txt", "x")
+        (True, False)
+    """
+    path = Path(path)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    if not check_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return True

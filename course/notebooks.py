@@ -23,6 +23,8 @@ from typing import Any, Callable, Mapping
 
 import nbformat
 
+from course.files import sync_text
+
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
@@ -131,21 +133,13 @@ def write_student_notebooks(solutions_dir: Path, notebooks_dir: Path, check_only
     written, stale, metadata = [], [], []
     for source in sources:
         solution = nbformat.read(source, as_version=NBFORMAT_VERSION)
-        marked = serialise(_with_nbgrader_metadata(solution, source.stem))
-        if marked != source.read_text(encoding="utf-8"):
+        if sync_text(source, serialise(_with_nbgrader_metadata(solution, source.stem)), check_only):
             metadata.append(source)
-            if not check_only:
-                source.write_text(marked, encoding="utf-8")
-        text = serialise(make_student_notebook(solution, name=source.name))
         target = notebooks_dir / source.name
-        current = target.read_text(encoding="utf-8") if target.exists() else None
-        if current == text:
-            continue
-        stale.append(target)
-        if not check_only:
-            notebooks_dir.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
+        if sync_text(target, serialise(make_student_notebook(solution, name=source.name)), check_only):
+            stale.append(target)
+            if not check_only:
+                written.append(target)
     orphans = tuple(p for p in sorted(notebooks_dir.glob("*.ipynb")) if not (solutions_dir / p.name).exists())
     return SyncReport(tuple(written), tuple(stale), orphans, tuple(metadata))
 

@@ -424,6 +424,7 @@ def write_translated_notebooks(solutions_dir: Path, notebooks_dir: Path, lang: s
     """
     import nbformat
 
+    from course.files import sync_text
     from course.notebooks import NBFORMAT_VERSION, make_student_notebook, serialise
 
     target_dir = Path(notebooks_dir) / lang
@@ -439,13 +440,10 @@ def write_translated_notebooks(solutions_dir: Path, notebooks_dir: Path, lang: s
         drift.extend(catalogue_drift(solution, po, f"{lang}/{source.name}", shown))
         text = serialise(make_student_notebook(translate_notebook(solution, po, lang), name=f"{lang}/{source.name}"))
         target = target_dir / source.name
-        if target.exists() and target.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(target)
-        if not check_only:
-            target_dir.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
+        if sync_text(target, text, check_only):
+            stale.append(target)
+            if not check_only:
+                written.append(target)
     return TranslationReport(tuple(written), tuple(stale), tuple(drift), tuple(untranslated))
 
 

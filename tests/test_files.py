@@ -25,3 +25,29 @@ def test_a_failed_write_leaves_the_old_file_as_it_was(tmp_path):
         atomic_write(path, "half \ud800 written")  # a lone surrogate cannot be encoded in UTF-8
     assert path.read_text() == "old grades"
     assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
+
+
+def test_sync_text_writes_a_missing_or_stale_file_and_says_so(tmp_path):
+    from course.files import sync_text
+
+    target = tmp_path / "deep" / "a.txt"
+    assert sync_text(target, "one") is True and target.read_text() == "one"
+    assert sync_text(target, "two") is True and target.read_text() == "two"
+
+
+def test_sync_text_leaves_an_up_to_date_file_untouched(tmp_path):
+    import os
+
+    from course.files import sync_text
+
+    target = tmp_path / "a.txt"
+    target.write_text("same")
+    os.utime(target, (1, 1))
+    assert sync_text(target, "same") is False and target.stat().st_mtime == 1
+
+
+def test_sync_text_only_checks_when_asked(tmp_path):
+    from course.files import sync_text
+
+    target = tmp_path / "a.txt"
+    assert sync_text(target, "new", check_only=True) is True and not target.exists()
