@@ -79,7 +79,7 @@ def judge_partial(exercise: Any, points: float, input_sets: list[list], outcome_
     the entry is the all-or-nothing one (the first failure's status and message).
 
     Example: 3 of 4 public cases and 1 of 2 hidden ones passed, 2 points:
-    ``{"points": 1.33, "status": "partial", "message": "3 of 4 public cases passed; case 2 (...): ...;
+    ``{"points": 1.33, "status": "partial", "message": "3 of 4 public cases passed; failed: case 2 (...): ....
     hidden cases: 1 of 2 passed. Partial credit: 4 of 6 cases."}``
     """
     from course.checks.core import PASSED
