@@ -69,6 +69,10 @@ def relu_in_place(z):
     return z
 
 
+def relu_identity(z):
+    return z  # negative inputs pass through
+
+
 def relu_booleans(z):
     return z > 0
 
@@ -688,6 +692,7 @@ CASES = [
     _wrong("relu", "absolute value", relu_abs, "values", hint="absolute value"),
     _wrong("relu", "zeroes the negatives of its argument in place", relu_in_place, "in place", hint="changed its argument z in place"),
     _wrong("relu", "returns the boolean mask", relu_booleans, "type", hint="got a NumPy bool array"),
+    _wrong("relu", "returns its input unchanged", relu_identity, "values"),
     _wrong("relu", "np.minimum instead of np.maximum", relu_min, "values", hint="not min(z, 0)"),
     _wrong("relu", "returns a list", relu_list, "type", hint="return a NumPy float array; got a list of"),
     _wrong("relu", "leaky ReLU", relu_leaky, "values"),
