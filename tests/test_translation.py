@@ -38,12 +38,18 @@ MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
 CODE = re.compile(r"`[^`]+`")
 
 
-def _solution() -> nbformat.NotebookNode:
-    return nbformat.read(ROOT / "solutions" / f"{CHAPTER}.ipynb", as_version=4)
+#: Every chapter with a Chinese catalogue; each test below that names ``chapter`` runs on each of them.
+TRANSLATED = translated_chapters(root=ROOT)
+#: Chinese characters next to ASCII punctuation: Chinese text takes Chinese punctuation (，。：；？！).
+ASCII_PUNCTUATION = re.compile(r"[\u4e00-\u9fff][,;:?!.]|[,;:?!][\u4e00-\u9fff]")
 
 
-def _catalogue() -> polib.POFile:
-    return load_catalogue(catalogue_path(CHAPTER, root=ROOT))
+def _solution(chapter: str = CHAPTER) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "solutions" / f"{chapter}.ipynb", as_version=4)
+
+
+def _catalogue(chapter: str = CHAPTER) -> polib.POFile:
+    return load_catalogue(catalogue_path(chapter, root=ROOT))
 
 
 def _cell(notebook: nbformat.NotebookNode, cell_id: str) -> nbformat.NotebookNode:
@@ -81,16 +87,32 @@ def test_the_repository_catalogues_match_the_english_and_the_zh_notebooks_are_in
     assert CHAPTER in translated_chapters(root=ROOT)
 
 
-def test_every_markdown_cell_of_chapter_1_is_translated():
-    po = _catalogue()
-    assert all(entry.translated() and "fuzzy" not in entry.flags for entry in po)
-    assert len(po) == sum(cell.cell_type == "markdown" for cell in _solution().cells)
+@pytest.mark.parametrize("chapter", TRANSLATED)
+def test_every_markdown_cell_of_a_translated_chapter_is_translated(chapter):
+    po = _catalogue(chapter)
+    assert [entry.msgctxt for entry in po if not entry.translated() or "fuzzy" in entry.flags] == []
+    assert len(po) == sum(cell.cell_type == "markdown" for cell in _solution(chapter).cells)
 
 
-def test_translations_keep_every_formula_and_code_span_unchanged():
-    for entry in _catalogue():
+@pytest.mark.parametrize("chapter", TRANSLATED)
+def test_translations_keep_every_formula_and_code_span_unchanged(chapter):
+    for entry in _catalogue(chapter):
         for pattern in (MATH, CODE):
             assert collections.Counter(pattern.findall(entry.msgstr)) == collections.Counter(pattern.findall(entry.msgid)), entry.msgctxt
+
+
+@pytest.mark.parametrize("chapter", TRANSLATED)
+def test_chinese_text_uses_chinese_punctuation(chapter):
+    def prose(text: str) -> str:  # formulas, code spans and link targets keep their ASCII punctuation
+        return re.sub(r"\]\([^)]*\)", "]", CODE.sub("`", MATH.sub("$", text)))
+
+    mixed = [(entry.msgctxt, match.group(0)) for entry in _catalogue(chapter)
+             for match in ASCII_PUNCTUATION.finditer(prose(entry.msgstr))]
+    assert mixed == []
+
+
+def test_the_ascii_punctuation_check_finds_a_comma_after_chinese_text():
+    assert ASCII_PUNCTUATION.search("训练 20 轮,然后") and not ASCII_PUNCTUATION.search("训练 20 轮，然后")
 
 
 # --- drift -----------------------------------------------------------------------------------------
@@ -172,13 +194,14 @@ def test_update_adds_new_cells_untranslated_and_marks_removed_ones_obsolete_keep
 # --- the zh notebooks --------------------------------------------------------------------------------
 
 
-def _zh_student() -> nbformat.NotebookNode:
-    return nbformat.read(ROOT / "notebooks" / "zh" / f"{CHAPTER}.ipynb", as_version=4)
+def _zh_student(chapter: str = CHAPTER) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "notebooks" / "zh" / f"{chapter}.ipynb", as_version=4)
 
 
-def test_zh_code_cells_are_the_english_code_with_only_the_setup_cell_setting_course_lang():
-    english = [c.source for c in make_student_notebook(_solution()).cells if c.cell_type == "code"]
-    chinese = [c.source for c in _zh_student().cells if c.cell_type == "code"]
+@pytest.mark.parametrize("chapter", TRANSLATED)
+def test_zh_code_cells_are_the_english_code_with_only_the_setup_cell_setting_course_lang(chapter):
+    english = [c.source for c in make_student_notebook(_solution(chapter)).cells if c.cell_type == "code"]
+    chinese = [c.source for c in _zh_student(chapter).cells if c.cell_type == "code"]
     changed = [(e, z) for e, z in zip(english, chinese) if e != z]
     assert len(english) == len(chinese) and len(changed) == 1
     english_setup, chinese_setup = changed[0]
@@ -202,22 +225,24 @@ def test_figure_alt_text_is_translated_and_the_figure_file_kept():
     assert "![课程的 MLP：" in figure and "](../../figures/01_mlp.png)" in figure
 
 
-def test_zh_exercise_headers_keep_the_english_numbers_points_and_minutes():
+@pytest.mark.parametrize("chapter", TRANSLATED)
+def test_zh_exercise_headers_keep_the_english_numbers_points_and_minutes(chapter):
     def headers(cells, pattern):
         return [pattern.match(line).group(1, 3, 4) for c in cells if c.cell_type == "markdown"
                 for line in c.source.splitlines() if pattern.match(line)]
 
-    english = headers(_solution().cells, EN_HEADER)
-    assert len(english) == 8
-    assert headers(_zh_student().cells, ZH_HEADER) == english
+    english = headers(_solution(chapter).cells, EN_HEADER)
+    assert english, f"{chapter} has no exercise header"
+    assert headers(_zh_student(chapter).cells, ZH_HEADER) == english
     assert not any(line.startswith(("### Exercise", "### 练习")) and not ZH_HEADER.match(line)
-                   for c in _zh_student().cells for line in c.source.splitlines())
+                   for c in _zh_student(chapter).cells for line in c.source.splitlines())
 
 
-def test_zh_learner_text_says_nothing_of_ci_or_run_sizes():
+@pytest.mark.parametrize("chapter", TRANSLATED)
+def test_zh_learner_text_says_nothing_of_ci_or_run_sizes(chapter):
     from test_learner_text import forbidden_words
 
-    assert forbidden_words(_zh_student().cells) == []
+    assert forbidden_words(_zh_student(chapter).cells) == []
 
 
 def test_the_zh_readme_gives_the_quick_start_commands_of_the_english_one():
