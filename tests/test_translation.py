@@ -155,6 +155,8 @@ def test_course_notebooks_check_fails_on_a_changed_sentence_and_names_it(project
 
 
 def test_a_chapter_without_a_catalogue_is_a_note_not_a_failure(project, capsys):
+    (project / "locale" / "zh" / "notebooks" / "02_cnn.po").unlink(missing_ok=True)  # chapter 2 untranslated here
+    (project / "notebooks" / "zh" / "02_cnn.ipynb").unlink(missing_ok=True)
     assert cli.main(["notebooks", "--check"]) == 0
     out = capsys.readouterr().out
     assert "note: 02_cnn is not translated into zh yet" in out
