@@ -87,6 +87,13 @@ def test_the_repository_catalogues_match_the_english_and_the_zh_notebooks_are_in
     assert CHAPTER in translated_chapters(root=ROOT)
 
 
+def test_every_chapter_of_the_course_has_a_chinese_edition():
+    from course.chapters import ids
+
+    assert TRANSLATED == ids()
+    assert sorted(path.stem for path in (ROOT / "notebooks" / "zh").glob("*.ipynb")) == ids()
+
+
 @pytest.mark.parametrize("chapter", TRANSLATED)
 def test_every_markdown_cell_of_a_translated_chapter_is_translated(chapter):
     po = _catalogue(chapter)
@@ -112,6 +119,25 @@ def test_chinese_text_uses_chinese_punctuation(chapter):
     mixed = [(entry.msgctxt, match.group(0)) for entry in _catalogue(chapter)
              for match in ASCII_PUNCTUATION.finditer(prose(entry.msgstr))]
     assert mixed == []
+
+
+def _words_to_avoid() -> dict[str, str]:
+    """``{word: the glossary's term}`` from the table "Words not to use" of locale/zh/TERMINOLOGY.md."""
+    table = (ROOT / "locale" / "zh" / "TERMINOLOGY.md").read_text().split("## Words not to use", 1)[1]
+    rows = [line.strip("|").split("|") for line in table.splitlines() if line.startswith("| ") and "avoid" not in line]
+    return {word.strip(): use.strip() for avoid, use in rows for word in avoid.split(",")}
+
+
+def test_the_glossary_lists_words_to_avoid():
+    assert _words_to_avoid()["池化"] == "汇聚"
+
+
+@pytest.mark.parametrize("chapter", TRANSLATED)
+def test_translations_use_the_glossary_terms_not_their_alternatives(chapter):
+    avoid = _words_to_avoid()
+    found = [(entry.msgctxt, word) for entry in _catalogue(chapter) for sentence in re.split(r"[。；\n]", entry.msgstr)
+             for word in avoid if word in sentence and "译作" not in sentence]
+    assert found == [], "use the glossary's term (locale/zh/TERMINOLOGY.md)"
 
 
 def test_the_ascii_punctuation_check_finds_a_comma_after_chinese_text():
