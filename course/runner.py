@@ -107,6 +107,18 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
+def plain_progress_line(name: str, current: int, total: int, elapsed: float, plan: Sequence[float | None], source: str) -> str:
+    """The line ``course run`` prints as cell ``current`` (0-based) starts when its output is not a terminal.
+
+    Example:
+        >>> plain_progress_line("01_mlp", 1, 3, 75.0, [10.0, 20.0, 30.0], "model.fit(x, y)")
+        '01_mlp cell 2/3, 75 s elapsed, about 50 s left (last run): model.fit(x, y)'
+    """
+    left = remaining_seconds(plan, current, 0.0)
+    estimate = f", about {format_duration(left)} left (last run)" if left is not None else ""
+    return f"{name} cell {current + 1}/{total}, {format_duration(elapsed)} elapsed{estimate}: {first_code_line(source, 60)}"
+
+
 class EstimateColumn(ProgressColumn):
     """A rich progress column: time left by the last run's per-cell timings, recomputed at each refresh."""
 
@@ -157,7 +169,8 @@ def run_notebook(path: Path, out: Path, progress: Progress, timeout: int = CELL_
     plan = [last.get(key) for key in keys] if last else []
     ordinal = {index: i for i, index in enumerate(i for i, c in enumerate(notebook.cells) if c.cell_type == "code")}
     seconds: dict[str, float] = {}
-    started = {"at": time.monotonic()}
+    start = time.monotonic()
+    started = {"at": start}
     task = progress.add_task(name, total=len(cells), name=name, cell=0, source="starting the kernel", plan=plan,
                              cell_started=None)
 
@@ -165,13 +178,15 @@ def run_notebook(path: Path, out: Path, progress: Progress, timeout: int = CELL_
         i = ordinal.get(cell_index, len(seconds))
         started["at"] = time.monotonic()
         progress.update(task, cell=i + 1, source=first_code_line(cell.source, 40), cell_started=started["at"])
+        if not progress.console.is_terminal:  # a log or a pipe shows no live bar: one plain line per cell instead
+            progress.console.print(plain_progress_line(name, i, len(cells), started["at"] - start, plan, cell.source),
+                                   markup=False, highlight=False, soft_wrap=True)
 
     def on_cell_executed(cell: Any, cell_index: int, execute_reply: Any = None) -> None:
         i = ordinal.get(cell_index)
         seconds[keys[i] if i is not None else f"#{cell_index}"] = round(time.monotonic() - started["at"], 3)
         progress.update(task, completed=len(seconds))
 
-    start = time.monotonic()
     run = NotebookRun(name, cells=len(cells))
     try:
         executed = execute_notebook(path, timeout=timeout, kernel_log=out / LOGS_DIR / f"{name}.kernel.log",

@@ -61,6 +61,15 @@ def test_progress_shows_the_cell_being_run_out_of_how_many(two_runs):
     assert "01_mlp cell 1/2" in first and "01_mlp cell 2/2" in first and "import time; time.sleep(0.8)" in first
 
 
+def test_output_that_is_not_a_terminal_gets_one_plain_line_per_cell(tmp_path):
+    path, _ = _write(tmp_path / "solutions", "01_mlp", "x = 1", "y = 2")
+    console = Console(file=io.StringIO(), force_terminal=False, width=160)
+    run_notebooks([path], tmp_path / "build", console=console)
+    lines = console.file.getvalue().splitlines()
+    assert [line.split(",")[0] for line in lines[:2]] == ["01_mlp cell 1/2", "01_mlp cell 2/2"]
+    assert lines[0].endswith(": x = 1") and " elapsed" in lines[0]
+
+
 def test_a_first_run_says_it_has_no_estimate_yet(two_runs):
     (first, _), _, _ = two_runs
     assert "first run: no estimate yet" in first and "left (last run)" not in first
