@@ -105,6 +105,21 @@ def speaking(lang: str) -> Iterator[None]:
         _SPOKEN.reset(token)
 
 
+def notebook_language(notebook: Any) -> str:
+    """The language a notebook was written in: ``metadata["course"]["lang"]`` (stamped by :func:`translate_notebook`), else "en".
+
+    Only a known edition counts; anything else (absent, not a string, an
+    unknown code) is English. The language changes wording only, never a grade.
+
+    Example:
+        >>> notebook_language({"metadata": {"course": {"lang": "zh"}}}), notebook_language({"metadata": {}})
+        ('zh', 'en')
+    """
+    metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
+    course = metadata.get("course") if isinstance(metadata, dict) else None
+    return known_language(course.get("lang")) if isinstance(course, dict) and isinstance(course.get("lang"), str) else "en"
+
+
 class Message(str):
     """An English message that remembers its msgid and values, so :func:`tr` can still translate it later.
 
@@ -115,6 +130,9 @@ class Message(str):
 
     msgid: str
     values: dict
+
+    def __reduce__(self) -> tuple:  # pickled by the grader's workers and deep-copied with the cases
+        return Message, (self.msgid, self.values)
 
     def __new__(cls, msgid: str, values: dict) -> "Message":
         english = msgid.format(**values) if values else msgid
