@@ -27,13 +27,15 @@ Not taught: the course's tooling.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
 import functools
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import polib
 
@@ -58,16 +60,101 @@ _FIGURE_LINK = re.compile(r"(!\[[^\]]*\]\()\.\./figures/")
 # --------------------------------------------------------------------------
 
 
+#: The language that :func:`speaking` sets for this thread or task (None: ``COURSE_LANG`` decides).
+_SPOKEN: contextvars.ContextVar[str | None] = contextvars.ContextVar("course_language", default=None)
+
+
+def known_language(lang: Any) -> str:
+    """``lang`` as an edition's code ("zh" for "zh", "zh-CN", "zh_CN"), or "en" for anything else (None, "", "fr", 3).
+
+    Example:
+        >>> known_language("zh-CN"), known_language("klingon")
+        ('zh', 'en')
+    """
+    lang = str(lang or "").strip().lower().replace("-", "_")
+    lang = lang.split("_")[0] if lang.split("_")[0] in LANGUAGES else lang
+    return lang if lang in LANGUAGES else "en"
+
+
 def language() -> str:
-    """The language of learner messages: ``COURSE_LANG`` when it names an edition, else "en".
+    """The language of learner messages: the one :func:`speaking` set, else ``COURSE_LANG`` when it names an edition, else "en".
 
     Example (COURSE_LANG=zh-CN):
         >>> language()                                  # doctest: +SKIP
         'zh'
     """
-    lang = os.environ.get(LANG_VARIABLE, "").strip().lower().replace("-", "_")
-    lang = lang.split("_")[0] if lang.split("_")[0] in LANGUAGES else lang
-    return lang if lang in LANGUAGES else "en"
+    spoken = _SPOKEN.get()
+    return spoken if spoken is not None else known_language(os.environ.get(LANG_VARIABLE))
+
+
+@contextlib.contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Make :func:`tr` speak ``lang`` ("zh", "en"; anything unknown is English) inside the block, whatever ``COURSE_LANG`` says.
+
+    The grader judges each notebook in its own language this way.
+
+    Example:
+        >>> with speaking("zh"):                         # doctest: +SKIP
+        ...     tr("PASSED")
+        '通过'
+    """
+    token = _SPOKEN.set(known_language(lang))
+    try:
+        yield
+    finally:
+        _SPOKEN.reset(token)
+
+
+def notebook_language(notebook: Any) -> str:
+    """The language a notebook was written in: ``metadata["course"]["lang"]`` (stamped by :func:`translate_notebook`), else "en".
+
+    Only a known edition counts; anything else (absent, not a string, an
+    unknown code) is English. The language changes wording only, never a grade.
+
+    Example:
+        >>> notebook_language({"metadata": {"course": {"lang": "zh"}}}), notebook_language({"metadata": {}})
+        ('zh', 'en')
+    """
+    metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
+    course = metadata.get("course") if isinstance(metadata, dict) else None
+    return known_language(course.get("lang")) if isinstance(course, dict) and isinstance(course.get("lang"), str) else "en"
+
+
+class Message(str):
+    """An English message that remembers its msgid and values, so :func:`tr` can still translate it later.
+
+    As a ``str`` it is the English text (byte for byte what the code wrote), so
+    it can be stored at import time (hints, case roles) and compared anywhere;
+    :func:`tr` turns it into the learner's language when it is shown.
+    """
+
+    msgid: str
+    values: dict
+
+    def __reduce__(self) -> tuple:  # pickled by the grader's workers and deep-copied with the cases
+        return Message, (self.msgid, self.values)
+
+    def __new__(cls, msgid: str, values: dict) -> "Message":
+        english = msgid.format(**values) if values else msgid
+        made = super().__new__(cls, english)
+        made.msgid, made.values = msgid, dict(values)
+        return made
+
+
+def N_(message: str, /, **values: Any) -> str:
+    """Mark ``message`` for translation without translating it now (gettext's ``gettext_noop``): :func:`tr` translates it when shown.
+
+    Use it for text made at import time (a hint list, a role name). With
+    ``values``, the ``{name}`` fields are filled (and translated again later).
+
+    Example:
+        >>> hint = N_("add {n}: the first window counts too.", n=1)
+        >>> hint
+        'add 1: the first window counts too.'
+        >>> tr(hint)                                     # doctest: +SKIP
+        '加 1：第一个窗口位置也要算上。'
+    """
+    return Message(message, values)
 
 
 @functools.lru_cache(maxsize=None)
@@ -88,7 +175,8 @@ def tr(message: str, /, **values: Any) -> str:
 
     The English text is the key (gettext's msgid, ``python-brace-format``);
     a message with no translation stays English. Values are filled in after
-    translating, so a translation may reorder them.
+    translating, so a translation may reorder them; a value marked with
+    :func:`N_` is translated too. ``message`` may itself come from :func:`N_`.
 
     Example (COURSE_LANG unset, then COURSE_LANG=zh):
         >>> tr("`{target}` raised {error}: {detail}", target="relu", error="ValueError", detail="bad shape")   # doctest: +SKIP
@@ -97,9 +185,20 @@ def tr(message: str, /, **values: Any) -> str:
         '`relu` 抛出了 ValueError：bad shape'
     """
     lang = language()
+    if isinstance(message, Message):
+        if lang == "en" and not values:
+            return str.__str__(message)
+        message, values = message.msgid, {**message.values, **values}
+    values = {k: tr(v) if isinstance(v, Message) else v for k, v in values.items()}
     if lang != "en":
         message = _messages(lang, str(message_catalogue(lang))).get(message, message)
-    return message.format(**values) if values else message
+    return message.format(**values) if values else str(message)
+
+
+def tr_in(lang: str, message: str, /, **values: Any) -> str:
+    """:func:`tr` in ``lang``, whatever the learner's language is (e.g. the grader writing a zh student's feedback)."""
+    with speaking(lang):
+        return tr(message, **values)
 
 
 def translations_of(message: str, root: Path = ROOT) -> dict[str, str]:

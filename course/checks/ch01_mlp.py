@@ -39,8 +39,9 @@ import numpy as np
 from course.checks import core
 from course.checks.core import (
     ERROR, FLOAT, FLOAT_ARRAY, FunctionExercise, HintedFunctionExercise, ModelExercise, RandomFunctionExercise, TrainingBudget,
-    compare_arrays, describe_type, one_line, type_phrase,
+    compare_arrays, describe_type, one_line, type_phrase, with_hint,
 )
+from course.translation import N_, tr
 
 CHAPTER = "01_mlp"
 #: Where the references live; every exercise of the chapter forbids the whole module.
@@ -72,8 +73,8 @@ def _elementwise_cases(rng):
 
 def _describe_elementwise(args):
     z = args[0]
-    zero = ", containing an exact 0" if np.any(z == 0) else ""
-    return f"z of shape {np.shape(z)}, {z.dtype}{zero}"
+    zero = tr(", containing an exact 0") if np.any(z == 0) else ""
+    return tr("z of shape {shape}, {dtype}{extra}", shape=np.shape(z), dtype=z.dtype, extra=zero)
 
 
 relu = HintedFunctionExercise(
@@ -81,9 +82,9 @@ relu = HintedFunctionExercise(
     forbidden=(REFERENCES,), cases=_elementwise_cases, reference=f"{REFERENCES}:relu", rtol=1e-6, atol=1e-7,
     describe_case=_describe_elementwise, returns=FLOAT_ARRAY, arg_names=("z",), read_only=("z",),
     mistakes=[
-        (lambda z: np.abs(z), "negative inputs must become 0, not their absolute value."),
-        (lambda z: (z > 0).astype(float), "that is the derivative; ReLU passes positive inputs through unchanged: max(z, 0)."),
-        (lambda z: np.minimum(z, 0), "ReLU keeps the positive part: max(z, 0), not min(z, 0)."),
+        (lambda z: np.abs(z), N_("negative inputs must become 0, not their absolute value.")),
+        (lambda z: (z > 0).astype(float), N_("that is the derivative; ReLU passes positive inputs through unchanged: max(z, 0).")),
+        (lambda z: np.minimum(z, 0), N_("ReLU keeps the positive part: max(z, 0), not min(z, 0).")),
     ],
 )
 
@@ -92,9 +93,9 @@ relu_derivative = HintedFunctionExercise(
     forbidden=(REFERENCES,), cases=_elementwise_cases, reference=f"{REFERENCES}:relu_derivative", rtol=0, atol=1e-7,
     describe_case=_describe_elementwise, returns=FLOAT_ARRAY, arg_names=("z",), read_only=("z",),
     mistakes=[
-        (lambda z: (z >= 0).astype(float), "at z = 0 exactly the derivative is taken as 0 (as TensorFlow does): use z > 0, not z >= 0."),
-        (lambda z: np.maximum(z, 0), "that is ReLU itself; its derivative is 1 where z > 0 and 0 elsewhere."),
-        (lambda z: np.sign(z), "negative inputs get derivative 0, not -1: np.sign is not the ReLU derivative."),
+        (lambda z: (z >= 0).astype(float), N_("at z = 0 exactly the derivative is taken as 0 (as TensorFlow does): use z > 0, not z >= 0.")),
+        (lambda z: np.maximum(z, 0), N_("that is ReLU itself; its derivative is 1 where z > 0 and 0 elsewhere.")),
+        (lambda z: np.sign(z), N_("negative inputs get derivative 0, not -1: np.sign is not the ReLU derivative.")),
     ],
 )
 
@@ -119,12 +120,12 @@ def _softmax_cases(rng):
 def _describe_softmax(args):
     z = args[0]
     if np.ptp(z, axis=-1).max() >= 1000:
-        scale = ", rows whose scores spread over 1000 or more"
+        scale = tr(", rows whose scores spread over 1000 or more")
     elif np.abs(z).max() > 100:
-        scale = ", logits around +-1000"
+        scale = tr(", logits around +-1000")
     else:
         scale = ""
-    return f"z of shape {np.shape(z)}, {z.dtype}{scale}"
+    return tr("z of shape {shape}, {dtype}{extra}", shape=np.shape(z), dtype=z.dtype, extra=scale)
 
 
 def _softmax_shifted_by(shift):
@@ -133,9 +134,6 @@ def _softmax_shifted_by(shift):
         return e / e.sum(axis=-1, keepdims=True)
     return wrong
 
-
-_WIDE_SPREAD = ("subtract each row's MAXIMUM: after subtracting the {what} a score can still be 1000 above 0, and exp(1000) "
-                "overflows (try it on [[0, 1000]]).")
 
 # Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
 # mutation softmax: `e = np.exp(z - z.max(axis=-1, keepdims=True))` -> `e = np.exp(z - z.max(axis=1, keepdims=True))`
@@ -148,12 +146,14 @@ softmax = HintedFunctionExercise(
     describe_case=_describe_softmax, returns=FLOAT_ARRAY, arg_names=("z",), read_only=("z",),
     mistakes=[
         (_softmax_shifted_by(lambda z: z.max()),
-         "subtract each row's own maximum (z.max(axis=-1, keepdims=True)), not the maximum of the whole array: a row far below it underflows to 0/0."),
-        (_softmax_shifted_by(lambda z: z.min(axis=-1, keepdims=True)), _WIDE_SPREAD.format(what="row's minimum")),
-        (_softmax_shifted_by(lambda z: z.mean(axis=-1, keepdims=True)), _WIDE_SPREAD.format(what="row's mean")),
+         N_("subtract each row's own maximum (z.max(axis=-1, keepdims=True)), not the maximum of the whole array: a row far below it underflows to 0/0.")),
+        (_softmax_shifted_by(lambda z: z.min(axis=-1, keepdims=True)), N_("subtract each row's MAXIMUM: after subtracting the {what} a score can still be 1000 above 0, and exp(1000) "
+                                                                         "overflows (try it on [[0, 1000]]).", what=N_("row's minimum"))),
+        (_softmax_shifted_by(lambda z: z.mean(axis=-1, keepdims=True)), N_("subtract each row's MAXIMUM: after subtracting the {what} a score can still be 1000 above 0, and exp(1000) "
+                                                                          "overflows (try it on [[0, 1000]]).", what=N_("row's mean"))),
         (lambda z: np.exp(z - z.max(axis=0, keepdims=True)) / np.exp(z - z.max(axis=0, keepdims=True)).sum(axis=0, keepdims=True),
-         "normalise each row (one example's scores over the classes, axis=-1), not each column."),
-        (_softmax_shifted_by(lambda z: 0), "exp(1000) overflows float32 and float64: subtract the row's maximum before exp (softmax does not change)."),
+         N_("normalise each row (one example's scores over the classes, axis=-1), not each column.")),
+        (_softmax_shifted_by(lambda z: 0), N_("exp(1000) overflows float32 and float64: subtract the row's maximum before exp (softmax does not change).")),
     ],
 )
 
@@ -204,10 +204,10 @@ dense_forward = HintedFunctionExercise(
     forbidden=(REFERENCES,), cases=_dense_cases, reference=f"{REFERENCES}:dense_forward", rtol=1e-4, atol=1e-5,
     describe_case=_describe_dense, returns=FLOAT_ARRAY, arg_names=("X", "W", "b", "activation"), read_only=("X", "W", "b"),
     mistakes=[
-        (_dense_mistake("no bias"), "the bias b is missing: add it after the product X @ W (it broadcasts over the batch)."),
-        (_dense_mistake("no activation"), "the activation is missing: apply relu or softmax to z = X @ W + b as `activation` says."),
-        (_dense_mistake("bias after activation"), "add the bias before the activation: f(X @ W + b), not f(X @ W) + b."),
-        (_dense_mistake("softmax over columns"), "softmax normalises each row (one example), over axis=-1, not each column."),
+        (_dense_mistake("no bias"), N_("the bias b is missing: add it after the product X @ W (it broadcasts over the batch).")),
+        (_dense_mistake("no activation"), N_("the activation is missing: apply relu or softmax to z = X @ W + b as `activation` says.")),
+        (_dense_mistake("bias after activation"), N_("add the bias before the activation: f(X @ W + b), not f(X @ W) + b.")),
+        (_dense_mistake("softmax over columns"), N_("softmax normalises each row (one example), over axis=-1, not each column.")),
     ],
 )
 
@@ -238,7 +238,7 @@ def _cross_entropy_cases(rng):
 
 def _describe_cross_entropy(args):
     probs, labels = args
-    zero = ", where one true class has probability exactly 0" if np.any(probs[np.arange(len(probs)), labels] == 0) else ""
+    zero = tr(", where one true class has probability exactly 0") if np.any(probs[np.arange(len(probs)), labels] == 0) else ""
     return f"probs {probs.shape}, {probs.dtype}, labels {labels.shape}{zero}"
 
 
@@ -267,12 +267,12 @@ cross_entropy = HintedFunctionExercise(
     forbidden=(REFERENCES,), cases=_cross_entropy_cases, reference=f"{REFERENCES}:cross_entropy", rtol=1e-4, atol=1e-6,
     describe_case=_describe_cross_entropy, returns=FLOAT, arg_names=("probs", "labels"), read_only=("probs", "labels"),
     mistakes=[
-        (_cross_entropy_mistake("sum"), "average over the batch (np.mean), do not sum."),
-        (_cross_entropy_mistake("sign"), "the sign: the loss is MINUS the mean log-probability, so it is >= 0."),
+        (_cross_entropy_mistake("sum"), N_("average over the batch (np.mean), do not sum.")),
+        (_cross_entropy_mistake("sign"), N_("the sign: the loss is MINUS the mean log-probability, so it is >= 0.")),
         (_cross_entropy_mistake("all classes"),
-         "take only the log-probability of each example's TRUE class, p[i, labels[i]], not the sum over all classes."),
-        (_cross_entropy_mistake("log10"), "use the natural logarithm np.log, not np.log10."),
-        (_cross_entropy_mistake("unclipped"), "clip the probabilities to [1e-7, 1] before the log: log(0) is -inf."),
+         N_("take only the log-probability of each example's TRUE class, p[i, labels[i]], not the sum over all classes.")),
+        (_cross_entropy_mistake("log10"), N_("use the natural logarithm np.log, not np.log10.")),
+        (_cross_entropy_mistake("unclipped"), N_("clip the probabilities to [1e-7, 1] before the log: log(0) is -inf.")),
     ],
 )
 
@@ -337,14 +337,14 @@ def _backprop_mistakes(params, X, y):
     at_zero = {**right, "dW1": np.asarray(X, np.float64).T @ through_zero, "db1": through_zero.sum(axis=0)}
     return [
         ({k: v * n for k, v in right.items()},
-         "the gradients are N times too large: the loss is the MEAN over the batch, so divide (P - Y) by N."),
+         N_("the gradients are N times too large: the loss is the MEAN over the batch, so divide (P - Y) by N.")),
         ({**right, "db2": right["db2"] / n, "db1": right["db1"] / n},
-         "db2 and db1 are N times too small: dZ already carries the 1/N, so sum over the batch (axis=0), do not take the mean."),
-        ({**right, "db2": right["db2"] / n}, "db2 is N times too small: dZ2 already carries the 1/N, so db2 = dZ2.sum(axis=0), not the mean."),
-        (forgot_y, "dZ2 = (P - Y) / N: subtract the one-hot labels Y from the probabilities P."),
-        ({**right, "dW1": no_mask["dW1"]}, "dW1 misses the ReLU derivative: multiply dH by (Z1 > 0) before X.T @ dZ1."),
-        (no_mask, "the hidden-layer gradients miss the ReLU derivative: dZ1 = dH * (Z1 > 0)."),
-        (at_zero, "where Z1 is exactly 0 the ReLU derivative is 0 (1[Z1 > 0], as TensorFlow): use Z1 > 0, not Z1 >= 0."),
+         N_("db2 and db1 are N times too small: dZ already carries the 1/N, so sum over the batch (axis=0), do not take the mean.")),
+        ({**right, "db2": right["db2"] / n}, N_("db2 is N times too small: dZ2 already carries the 1/N, so db2 = dZ2.sum(axis=0), not the mean.")),
+        (forgot_y, N_("dZ2 = (P - Y) / N: subtract the one-hot labels Y from the probabilities P.")),
+        ({**right, "dW1": no_mask["dW1"]}, N_("dW1 misses the ReLU derivative: multiply dH by (Z1 > 0) before X.T @ dZ1.")),
+        (no_mask, N_("the hidden-layer gradients miss the ReLU derivative: dZ1 = dH * (Z1 > 0).")),
+        (at_zero, N_("where Z1 is exactly 0 the ReLU derivative is 0 (1[Z1 > 0], as TensorFlow): use Z1 > 0, not Z1 >= 0.")),
     ]
 
 
@@ -360,7 +360,7 @@ class GradientsExercise(FunctionExercise):
 
     def collect(self, value: Any) -> Any:
         if not isinstance(value, dict):
-            return {"returned": type_phrase(describe_type(value)), "gradients": {}}
+            return {"returned": type_phrase(describe_type(value)), "gradients": {}}  # in the learner's language, as said
         gradients = {}
         for key, array in value.items():
             if str(key) in self.names:
@@ -371,13 +371,13 @@ class GradientsExercise(FunctionExercise):
 
     def _case_name(self, i, args):
         params, X, _ = args
-        zeros = ", some of Z1 = X W1 + b1 exactly 0" if np.any(X @ params["W1"] + params["b1"] == 0) else ""
-        return (f"case {i + 1} (batch of {len(X)}, {X.shape[1]} inputs, {params['W1'].shape[1]} hidden units, "
-                f"{params['W2'].shape[1]} classes, {X.dtype}{zeros})")
+        zeros = tr(", some of Z1 = X W1 + b1 exactly 0") if np.any(X @ params["W1"] + params["b1"] == 0) else ""
+        return tr(core.CASE, number=i + 1, description=tr("batch of {batch}, {inputs} inputs, {hidden} hidden units, {classes} classes, {dtype}{extra}",
+                  batch=len(X), inputs=X.shape[1], hidden=params["W1"].shape[1], classes=params["W2"].shape[1], dtype=X.dtype, extra=zeros))
 
     def judge(self, inputs, outcomes):
         if len(outcomes) != len(inputs):
-            return self.result(False, "no result came back for some test cases.", ERROR)
+            return self.result(False, tr("no result came back for some test cases."), ERROR)
         order = sorted(self.names, key=lambda n: n[-1], reverse=True)  # output layer first, as backprop goes
         for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
             case = self._case_name(i, args)
@@ -385,30 +385,33 @@ class GradientsExercise(FunctionExercise):
                 return self.error_result(outcome, f" on {case}")
             value = outcome.value
             if value.get("returned") != "a dict":
-                return self.result(False, f"{case}: return a dict with keys {', '.join(self.names)}; got {value.get('returned')}.")
+                return self.result(False, tr("{case}: return a dict with keys {keys}; got {got}.", case=case, keys=", ".join(self.names),
+                                             got=tr(value.get("returned") or "")))
             got = value["gradients"]
             missing = [name for name in self.names if name not in got]
             if missing:
-                return self.result(False, f"{case}: the returned dict has no {', '.join(repr(m) for m in missing)} (keys needed: {', '.join(self.names)}).")
+                return self.result(False, tr("{case}: the returned dict has no {missing} (keys needed: {keys}).", case=case,
+                                             missing=", ".join(repr(m) for m in missing), keys=", ".join(self.names)))
             expected = self.expected(*args)
             for name in order:
                 problem = self.type_problem(expected[name], got[name]) or compare_arrays(expected[name], got[name], self.rtol, self.atol)
                 if problem:
-                    return self.result(False, f"{case}: {name} is wrong: {problem}.{self._hint(args, name, got, expected)}")
-        return self.result(True, f"all four gradients are correct on {len(inputs)} random test cases.")
+                    return self.result(False, tr("{case}: {name} is wrong: {problem}.", case=case, name=name, problem=problem)
+                                       + self._hint(args, name, got, expected))
+        return self.result(True, tr("all four gradients are correct on {count} random test cases.", count=len(inputs)))
 
     def _hint(self, args, first_wrong, got, expected):
         values = {n: got[n]["value"] for n in self.names}
         for wrong, hint in _backprop_mistakes(*args):
             if all(compare_arrays(wrong[n], values[n], self.rtol, self.atol) is None for n in self.names):
-                return f" Hint: {hint}"
+                return tr(" Hint: {hint}", hint=tr(hint))
         right = [n for n in ("dW2", "db2") if compare_arrays(expected[n], values[n], self.rtol, self.atol) is None]
         if first_wrong == "db2" and "dW2" in right:
-            return " (dW2 is right, so dZ2 is right: db2 = dZ2.sum(axis=0), one entry per class.)"
+            return tr(" (dW2 is right, so dZ2 is right: db2 = dZ2.sum(axis=0), one entry per class.)")
         if first_wrong == "dW2" and np.shape(values["dW2"]) == np.shape(expected["dW2"])[::-1]:
-            return " Hint: dW2 = H.T @ dZ2 has the shape of W2, (hidden units, classes)."
+            return tr(" Hint: dW2 = H.T @ dZ2 has the shape of W2, (hidden units, classes).")
         if len(right) == 2:
-            return " (dW2 and db2 are right, so the output layer is fine: look at how the gradient flows back through W2 and the ReLU.)"
+            return tr(" (dW2 and db2 are right, so the output layer is fine: look at how the gradient flows back through W2 and the ReLU.)")
         return ""
 
 
@@ -500,7 +503,7 @@ keras_mlp = ModelExercise(
     forbidden=(REFERENCES, "course.models:build_mlp", "course.models:build_seed_mlp", "course.recipes:course_mlp", "course.recipes:seed_mlp"),
     probe=keras_mlp_probe, output_shape=(10,), output="probabilities", loss="sparse_categorical_crossentropy",
     train=keras_mlp_train, test_inputs=keras_mlp_test_inputs, score=keras_mlp_score, budget=KERAS_MLP_BUDGET,
-    score_name="test accuracy", reference=f"{REFERENCES}:build_my_mlp",
+    score_name=N_("test accuracy"), reference=f"{REFERENCES}:build_my_mlp",
 )
 
 
@@ -513,8 +516,8 @@ DROPOUT_SIGMAS = 6.0
 #: Kept shares are judged on cases with at least this many non-zero entries.
 DROPOUT_MIN_ENTRIES = 1000
 #: What each dropout case is for, in the order _dropout_cases makes them.
-DROPOUT_ROLES = ("values and kept share", "the same generator again", "another generator", "2000 copies of one example",
-                 "any shape, negative values and zeros", "rate 0", "inference")
+DROPOUT_ROLES = (N_("values and kept share"), N_("the same generator again"), N_("another generator"), N_("2000 copies of one example"),
+                 N_("any shape, negative values and zeros"), N_("rate 0"), N_("inference"))
 
 
 def _activations(rng, shape, dtype):
@@ -555,8 +558,8 @@ def _one_mask_for_all(h: np.ndarray, out: np.ndarray) -> bool:
     return h.ndim >= 2 and len(h) > 1 and bool(np.all(kept == kept[:1]))
 
 
-_ONE_MASK_HINT = (" Hint: every example got the same mask; draw one random number per entry, rng.random(h.shape), "
-                  "not one mask for the whole batch.")
+_ONE_MASK_HINT = N_("every example got the same mask; draw one random number per entry, rng.random(h.shape), "
+                    "not one mask for the whole batch.")
 
 
 @dataclass
@@ -576,7 +579,8 @@ class DropoutExercise(RandomFunctionExercise):
 
     def _case_name(self, i, args):
         h, rate, _, training = args
-        return f"case {i + 1} (h of shape {h.shape}, {h.dtype}, rate={rate}, training={training}: {DROPOUT_ROLES[i]})"
+        return tr(core.CASE, number=i + 1, description=tr("h of shape {shape}, {dtype}, rate={rate}, training={training}: {role}",
+                  shape=h.shape, dtype=h.dtype, rate=rate, training=training, role=tr(DROPOUT_ROLES[i])))
 
     def problem(self, i, args, value, outputs):
         """What is wrong with the output of case ``i`` (``outputs``: the earlier cases' arrays), or None; and the array."""
@@ -584,12 +588,12 @@ class DropoutExercise(RandomFunctionExercise):
         h = np.asarray(h, np.float64)
         described = value.get("type", {}) if isinstance(value, dict) else {}
         if self.returns is not None and not self.returns.accepts(described):
-            return f"return {self.returns.phrase} the shape of h; got {type_phrase(described)}.", None
+            return tr("return {expected} the shape of h; got {got}.", expected=tr(self.returns.phrase), got=type_phrase(described)), None
         out = core.as_float_array(value)
         if out is None or out.shape != h.shape:
-            return f"wrong shape: expected {h.shape} (the shape of h), got {None if out is None else out.shape}.", None
+            return tr("wrong shape: expected {expected} (the shape of h), got {got}.", expected=h.shape, got=None if out is None else out.shape), None
         if not np.all(np.isfinite(out)):
-            return "got NaN or inf (a division by 1 - rate when rate is 1? here rate < 1).", None
+            return tr("got NaN or inf (a division by 1 - rate when rate is 1? here rate < 1)."), None
         if not training or rate == 0:
             return self._identity_problem(h, rate, training, out), out
         if not _only_zero_or(h, out, 1.0 / (1.0 - rate)):
@@ -600,11 +604,11 @@ class DropoutExercise(RandomFunctionExercise):
         if share_problem:
             return share_problem, out
         if DROPOUT_ROLES[i] == "the same generator again" and not np.array_equal(out, outputs[0]):
-            return ("a generator in the same state as in case 1 gave another output. Hint: draw the mask from the `rng` "
-                    "argument (rng.random(h.shape)), not from np.random.rand or a new generator."), out
+            return tr("a generator in the same state as in case 1 gave another output. Hint: draw the mask from the `rng` "
+                      "argument (rng.random(h.shape)), not from np.random.rand or a new generator."), out
         if DROPOUT_ROLES[i] == "another generator" and np.array_equal(out, outputs[0]):
-            return ("another generator than in case 1 gave the same output. Hint: draw the mask from the `rng` argument "
-                    "(rng.random(h.shape)), not from a generator of your own with a fixed seed."), out
+            return tr("another generator than in case 1 gave the same output. Hint: draw the mask from the `rng` argument "
+                      "(rng.random(h.shape)), not from a generator of your own with a fixed seed."), out
         return None, out
 
     @staticmethod
@@ -613,14 +617,14 @@ class DropoutExercise(RandomFunctionExercise):
         if np.allclose(out, h, rtol=1e-6, atol=1e-7):
             return None
         index = tuple(int(k) for k in np.argwhere(~np.isclose(out, h, rtol=1e-6, atol=1e-7))[0])
-        message = f"expected h unchanged; at index {index} expected {h[index]:.6g}, got {out[index]:.6g}."
+        message = tr("expected h unchanged; at index {index} expected {expected:.6g}, got {got:.6g}.", index=index, expected=h[index], got=out[index])
         if training:  # rate 0
-            return message + " Hint: with rate 0 no entry is dropped (keep an entry when its uniform draw is >= rate)."
+            return with_hint(message, N_("with rate 0 no entry is dropped (keep an entry when its uniform draw is >= rate)."))
         if rate and (np.allclose(out, h * (1 - rate), rtol=1e-5, atol=1e-7) or np.allclose(out, h / (1 - rate), rtol=1e-5, atol=1e-7)):
-            return message + (" Hint: do not scale at inference (training=False): inverted dropout already scaled the kept "
-                              "entries by 1 / (1 - rate) during training, so inference returns h as it is.")
+            return with_hint(message, N_("do not scale at inference (training=False): inverted dropout already scaled the kept "
+                                         "entries by 1 / (1 - rate) during training, so inference returns h as it is."))
         if np.any(_kept(h, h) & ~_kept(h, out)):
-            return message + " Hint: at inference (training=False) nothing is dropped or scaled: return h unchanged."
+            return with_hint(message, N_("at inference (training=False) nothing is dropped or scaled: return h unchanged."))
         return message
 
     @staticmethod
@@ -628,15 +632,15 @@ class DropoutExercise(RandomFunctionExercise):
         """A training output with entries other than 0 and h / (1 - rate)."""
         bad = ~(np.isclose(out, 0.0, rtol=0, atol=1e-12) | np.isclose(out, h / (1 - rate), rtol=1e-5, atol=1e-7))
         index = tuple(int(k) for k in np.argwhere(bad)[0])
-        message = (f"every entry must be 0 (dropped) or h / (1 - rate) (kept); at index {index} h is {h[index]:.6g}, so "
-                   f"expected 0 or {h[index] / (1 - rate):.6g}, got {out[index]:.6g}.")
+        message = tr("every entry must be 0 (dropped) or h / (1 - rate) (kept); at index {index} h is {h:.6g}, so "
+                     "expected 0 or {kept:.6g}, got {got:.6g}.", index=index, h=h[index], kept=h[index] / (1 - rate), got=out[index])
         if _only_zero_or(h, out, 1.0):
-            return message + (" Hint: scale the kept entries by 1 / (1 - rate) (inverted dropout), so that the expected "
-                              "output equals h and nothing needs scaling at inference.")
+            return with_hint(message, N_("scale the kept entries by 1 / (1 - rate) (inverted dropout), so that the expected "
+                                         "output equals h and nothing needs scaling at inference."))
         if _only_zero_or(h, out, 1.0 - rate):
-            return message + " Hint: divide the kept entries by the keep probability 1 - rate; do not multiply by it."
+            return with_hint(message, N_("divide the kept entries by the keep probability 1 - rate; do not multiply by it."))
         if _only_zero_or(h, out, 1.0 / rate):
-            return message + " Hint: divide by the keep probability 1 - rate, not by the drop probability rate."
+            return with_hint(message, N_("divide by the keep probability 1 - rate, not by the drop probability rate."))
         return message
 
     @staticmethod
@@ -649,12 +653,13 @@ class DropoutExercise(RandomFunctionExercise):
         margin = DROPOUT_SIGMAS * np.sqrt(rate * (1 - rate) / n)
         if abs(share - (1 - rate)) <= margin:
             return None
-        message = f"kept {share:.1%} of the {n} entries; with rate={rate} about {1 - rate:.0%} should be kept."
+        message = tr("kept {share:.1%} of the {n} entries; with rate={rate} about {keep:.0%} should be kept.", share=share, n=n, rate=rate,
+                     keep=1 - rate)
         if _one_mask_for_all(h, out):
-            return message + _ONE_MASK_HINT
+            return with_hint(message, _ONE_MASK_HINT)
         if abs(share - rate) <= margin:
-            return message + (" Hint: rate is the probability of DROPPING an entry: keep it with probability 1 - rate "
-                              "(rng.random(h.shape) >= rate).")
+            return with_hint(message, N_("rate is the probability of DROPPING an entry: keep it with probability 1 - rate "
+                                         "(rng.random(h.shape) >= rate)."))
         return message
 
     @staticmethod
@@ -667,11 +672,12 @@ class DropoutExercise(RandomFunctionExercise):
         if not wrong.size:
             return None
         j = int(wrong[0])
-        message = (f"unit {j} was kept in {shares[j]:.1%} of the {n} copies, so its average output is "
-                   f"{out[:, j].mean():.4g} where about h = {h[0, j]:.4g} was expected: each entry is kept with "
-                   f"probability 1 - rate = {1 - rate:.0%}, so that its expected value is h.")
+        message = tr("unit {j} was kept in {share:.1%} of the {n} copies, so its average output is "
+                     "{mean:.4g} where about h = {h:.4g} was expected: each entry is kept with "
+                     "probability 1 - rate = {keep:.0%}, so that its expected value is h.", j=j, share=shares[j], n=n, mean=out[:, j].mean(),
+                     h=h[0, j], keep=1 - rate)
         if _one_mask_for_all(h, out):
-            return message + _ONE_MASK_HINT
+            return with_hint(message, _ONE_MASK_HINT)
         return message
 
 
@@ -681,7 +687,7 @@ class DropoutExercise(RandomFunctionExercise):
 #   mask distribution, and the same mask on every draw a test will ever see.
 dropout = DropoutExercise(
     CHAPTER, "dropout", "dropout", points=2, roles=DROPOUT_ROLES,
-    passed_message="drops, scales and keeps the expected value right on all {n} test cases, draws its mask from rng and leaves h unchanged.",
+    passed_message=N_("drops, scales and keeps the expected value right on all {n} test cases, draws its mask from rng and leaves h unchanged."),
     description="inverted dropout: drop each entry with probability rate, scale the rest by 1 / (1 - rate); h unchanged at inference",
     forbidden=(REFERENCES,), cases=_dropout_cases, reference=f"{REFERENCES}:dropout",
     returns=FLOAT_ARRAY, arg_names=("h", "rate", "rng", "training"), read_only=("h",),

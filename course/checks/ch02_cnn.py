@@ -39,6 +39,7 @@ from typing import Any, Callable
 import numpy as np
 
 from course.checks import core
+from course.translation import N_, tr
 from course.checks.core import (
     ERROR, FLOAT_ARRAY, INT, NOT_DONE, FunctionExercise, ModelExercise, TrainingBudget, compare_arrays, requires_layer,
 )
@@ -75,7 +76,7 @@ class HintedFunctionExercise(FunctionExercise):
             return result
         for wrong, hint in self.mistakes or []:
             if self._explains(wrong, inputs, outcomes):
-                result.message = result.message.rstrip(".") + f". Hint: {hint}"
+                result.message = core.with_hint(result.message, hint)
                 break
         return result
 
@@ -131,8 +132,9 @@ def _single_cases(rng):
 
 def _describe_single(args):
     image, kernel, stride, padding = _complete(args, 2, CONV_DEFAULTS)
-    given = "" if len(args) == 4 else ", defaults"
-    return f"image {image.shape} {image.dtype}, kernel {kernel.shape}, stride={stride}, padding={padding}{given}"
+    given = "" if len(args) == 4 else tr(", defaults")
+    return tr("image {shape} {dtype}, kernel {kernel}, stride={stride}, padding={padding}{given}", shape=image.shape, dtype=image.dtype,
+              kernel=kernel.shape, stride=stride, padding=padding, given=given)
 
 
 def _single_mistake(kind):
@@ -162,15 +164,15 @@ conv2d_single = HintedFunctionExercise(
     arg_names=("image", "kernel", "stride", "padding"), read_only=("image", "kernel"),
     mistakes=[
         (_single_mistake("flipped"),
-         "the kernel is flipped: deep-learning 'convolution' (and Keras's Conv2D) is cross-correlation; slide the kernel as it is."),
+         N_("the kernel is flipped: deep-learning 'convolution' (and Keras's Conv2D) is cross-correlation; slide the kernel as it is.")),
         (_single_mistake("no stride"),
-         "the stride is ignored: move the window by `stride` pixels, out[i, j] uses image[i*stride : i*stride + k_h, ...]."),
+         N_("the stride is ignored: move the window by `stride` pixels, out[i, j] uses image[i*stride : i*stride + k_h, ...].")),
         (_single_mistake("stride in the size only"),
-         "the output has the right size, but the window must also move by `stride`: out[i, j] starts at row i*stride, column j*stride."),
+         N_("the output has the right size, but the window must also move by `stride`: out[i, j] starts at row i*stride, column j*stride.")),
         (_single_mistake("no padding"),
-         "the padding is ignored: surround the image with `padding` rows and columns of zeros first (np.pad)."),
+         N_("the padding is ignored: surround the image with `padding` rows and columns of zeros first (np.pad).")),
         (_single_mistake("transposed kernel"),
-         "the kernel is used transposed: kernel[u, v] multiplies image row i*stride + u and column j*stride + v (k_h rows, k_w columns)."),
+         N_("the kernel is used transposed: kernel[u, v] multiplies image row i*stride + u and column j*stride + v (k_h rows, k_w columns).")),
     ],
 )
 
@@ -197,7 +199,7 @@ def _shape_cases(rng):
 
 def _describe_shape(args):
     n, k, s, p = _complete(args, 2, CONV_DEFAULTS)
-    return f"n={n}, k={k}, s={s}, p={p}" + ("" if len(args) == 4 else ", defaults")
+    return f"n={n}, k={k}, s={s}, p={p}" + ("" if len(args) == 4 else tr(", defaults"))
 
 
 def _shape_mistake(formula):
@@ -218,15 +220,15 @@ conv_output_shape = HintedFunctionExercise(
     describe_case=_describe_shape, returns=INT, arg_names=("n", "k", "s", "p"),
     mistakes=[
         (_shape_mistake(lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1),
-         "round down: the window must fit entirely, so use floor (//), not ceil."),
+         N_("round down: the window must fit entirely, so use floor (//), not ceil.")),
         (_shape_mistake(lambda n, k, s, p: round((n + 2 * p - k) / s) + 1),
-         "round down: the window must fit entirely, so use floor division (//), not round."),
+         N_("round down: the window must fit entirely, so use floor division (//), not round.")),
         (_shape_mistake(lambda n, k, s, p: (n + 2 * p - k) / s + 1),
-         "(n + 2p - k) / s is not a whole number when the windows do not fit exactly: use floor division //."),
-        (_shape_mistake(lambda n, k, s, p: (n + 2 * p - k) // s), "add 1: the first window position counts too."),
-        (_shape_mistake(lambda n, k, s, p: (n + p - k) // s + 1), "padding p is added on both sides: n + 2p."),
-        (_shape_mistake(lambda n, k, s, p: (n + 2 * p - k) + 1), "divide by the stride s: the window jumps s pixels at a time."),
-        (_shape_mistake(lambda n, k, s, p: (n + 2 * p - k + 1) // s), "the + 1 comes after the division: floor((n + 2p - k) / s) + 1."),
+         N_("(n + 2p - k) / s is not a whole number when the windows do not fit exactly: use floor division //.")),
+        (_shape_mistake(lambda n, k, s, p: (n + 2 * p - k) // s), N_("add 1: the first window position counts too.")),
+        (_shape_mistake(lambda n, k, s, p: (n + p - k) // s + 1), N_("padding p is added on both sides: n + 2p.")),
+        (_shape_mistake(lambda n, k, s, p: (n + 2 * p - k) + 1), N_("divide by the stride s: the window jumps s pixels at a time.")),
+        (_shape_mistake(lambda n, k, s, p: (n + 2 * p - k + 1) // s), N_("the + 1 comes after the division: floor((n + 2p - k) / s) + 1.")),
     ],
 )
 
@@ -255,7 +257,7 @@ def _forward_cases(rng):
 
 def _describe_forward(args):
     x, W, b, stride, padding = _complete(args, 3, CONV_DEFAULTS)
-    given = "" if len(args) == 5 else ", defaults"
+    given = "" if len(args) == 5 else tr(", defaults")
     return f"x {x.shape} {x.dtype}, W {W.shape}, stride={stride}, padding={padding}{given}"
 
 
@@ -285,13 +287,13 @@ conv2d_forward = HintedFunctionExercise(
     rtol=1e-4, atol=1e-4, describe_case=_describe_forward, returns=FLOAT_ARRAY,
     arg_names=("x", "W", "b", "stride", "padding"), read_only=("x", "W", "b"),
     mistakes=[
-        (_forward_mistake("no bias"), "the bias is missing: add b[c] to every output of filter c."),
-        (_forward_mistake("bias once"), "add b[c] to the outputs of filter c only, not the sum of all biases."),
-        (_forward_mistake("flipped"), "the kernel is flipped: Keras's Conv2D slides the kernel as it is (cross-correlation)."),
-        (_forward_mistake("no stride"), "the stride is ignored: the patch of output (i, j) starts at row i*stride, column j*stride."),
-        (_forward_mistake("no padding"), "the padding is ignored: pad height and width (not batch or channels) with zeros."),
+        (_forward_mistake("no bias"), N_("the bias is missing: add b[c] to every output of filter c.")),
+        (_forward_mistake("bias once"), N_("add b[c] to the outputs of filter c only, not the sum of all biases.")),
+        (_forward_mistake("flipped"), N_("the kernel is flipped: Keras's Conv2D slides the kernel as it is (cross-correlation).")),
+        (_forward_mistake("no stride"), N_("the stride is ignored: the patch of output (i, j) starts at row i*stride, column j*stride.")),
+        (_forward_mistake("no padding"), N_("the padding is ignored: pad height and width (not batch or channels) with zeros.")),
         (_forward_mistake("transposed kernel"),
-         "the kernel's first two axes are (k_h, k_w): W[u, v] multiplies row i*stride + u and column j*stride + v."),
+         N_("the kernel's first two axes are (k_h, k_w): W[u, v] multiplies row i*stride + u and column j*stride + v.")),
     ],
 )
 
@@ -310,7 +312,7 @@ def _param_cases(rng):
 
 def _describe_params(args):
     k_h, k_w, c_in, c_out = args
-    return f"kernel {k_h}x{k_w}, c_in={c_in}, c_out={c_out}"
+    return tr("kernel {k_h}x{k_w}, c_in={c_in}, c_out={c_out}", k_h=k_h, k_w=k_w, c_in=c_in, c_out=c_out)
 
 
 conv_param_count = HintedFunctionExercise(
@@ -319,12 +321,12 @@ conv_param_count = HintedFunctionExercise(
     forbidden=(REFERENCES,), cases=_param_cases, reference=f"{REFERENCES}:conv_param_count", rtol=0, atol=0,
     describe_case=_describe_params, returns=INT, arg_names=("k_h", "k_w", "c_in", "c_out"),
     mistakes=[
-        (lambda kh, kw, ci, co: kh * kw * ci * co, "each output channel also has one bias: add c_out."),
-        (lambda kh, kw, ci, co: kh * kw * ci * co + 1, "there is one bias per output channel: add c_out, not 1."),
-        (lambda kh, kw, ci, co: (kh * kw + 1) * co, "each kernel spans every input channel: it has k_h * k_w * c_in weights."),
-        (lambda kh, kw, ci, co: (kh * kw + 1) * ci * co, "there is one bias per output channel, not one per (input, output) pair."),
-        (lambda kh, kw, ci, co: (kh * kw * co + 1) * ci, "c_in and c_out are swapped: there is one bias per OUTPUT channel."),
-        (lambda kh, kw, ci, co: (kh * kh * ci + 1) * co, "the kernel need not be square: it has k_h * k_w weights per input channel."),
+        (lambda kh, kw, ci, co: kh * kw * ci * co, N_("each output channel also has one bias: add c_out.")),
+        (lambda kh, kw, ci, co: kh * kw * ci * co + 1, N_("there is one bias per output channel: add c_out, not 1.")),
+        (lambda kh, kw, ci, co: (kh * kw + 1) * co, N_("each kernel spans every input channel: it has k_h * k_w * c_in weights.")),
+        (lambda kh, kw, ci, co: (kh * kw + 1) * ci * co, N_("there is one bias per output channel, not one per (input, output) pair.")),
+        (lambda kh, kw, ci, co: (kh * kw * co + 1) * ci, N_("c_in and c_out are swapped: there is one bias per OUTPUT channel.")),
+        (lambda kh, kw, ci, co: (kh * kh * ci + 1) * co, N_("the kernel need not be square: it has k_h * k_w weights per input channel.")),
     ],
 )
 
@@ -350,8 +352,8 @@ def _pool_cases(rng):
 
 def _describe_pool(args):
     x, size, stride = _complete(args, 1, POOL_DEFAULTS)
-    negative = ", all values negative" if np.all(x < 0) else ""
-    given = "" if len(args) == 3 else ", defaults"
+    negative = tr(", all values negative") if np.all(x < 0) else ""
+    given = "" if len(args) == 3 else tr(", defaults")
     return f"x {x.shape} {x.dtype}, size={size}, stride={stride}{given}{negative}"
 
 
@@ -387,10 +389,10 @@ max_pool2d = HintedFunctionExercise(
     forbidden=(REFERENCES, "course.figures:_max_pool"), cases=_pool_cases, reference=f"{REFERENCES}:max_pool2d",
     rtol=1e-6, atol=1e-6, describe_case=_describe_pool, returns=FLOAT_ARRAY, arg_names=("x", "size", "stride"), read_only=("x",),
     mistakes=[
-        (_pool_mistake("average"), "that is average pooling: take the maximum of each window."),
-        (_pool_mistake("no stride"), "the stride is ignored: windows start every `stride` pixels, which may differ from `size`."),
-        (_pool_mistake("stride in the size only"), "the output has the right size, but window (i, j) must start at row i*stride, column j*stride."),
-        (_pool_mistake("from zero"), "the maximum of negative numbers is negative: do not start from 0 (start from the window's first value or -inf)."),
+        (_pool_mistake("average"), N_("that is average pooling: take the maximum of each window.")),
+        (_pool_mistake("no stride"), N_("the stride is ignored: windows start every `stride` pixels, which may differ from `size`.")),
+        (_pool_mistake("stride in the size only"), N_("the output has the right size, but window (i, j) must start at row i*stride, column j*stride.")),
+        (_pool_mistake("from zero"), N_("the maximum of negative numbers is negative: do not start from 0 (start from the window's first value or -inf).")),
     ],
 )
 
@@ -454,9 +456,9 @@ small_cnn = ModelExercise(
                "course.recipes:seed_cnn"),
     probe=small_cnn_probe, output_shape=(10,), output="probabilities", loss="sparse_categorical_crossentropy",
     max_params=SMALL_CNN_MAX_PARAMS,
-    requires=requires_layer(*CONVOLUTIONS, what="convolution layer (keras.layers.Conv2D, SeparableConv2D or DepthwiseConv2D)"),
+    requires=requires_layer(*CONVOLUTIONS, what=N_("convolution layer (keras.layers.Conv2D, SeparableConv2D or DepthwiseConv2D)")),
     train=small_cnn_train, test_inputs=small_cnn_test_inputs, score=small_cnn_score, budget=SMALL_CNN_BUDGET,
-    score_name="test accuracy", reference=f"{REFERENCES}:build_small_cnn",
+    score_name=N_("test accuracy"), reference=f"{REFERENCES}:build_small_cnn",
 )
 
 

@@ -170,15 +170,17 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from course.translation import tr
+from course.translation import N_, tr
 
 #: How a failure names its test case (translated: :func:`course.translation.tr`); "case 3 (z of shape (3, 10))".
-CASE = "case {number} ({description})"
+CASE = N_("case {number} ({description})")
 #: Status words of a CheckResult.
 PASSED, FAILED, NOT_DONE, ERROR = "passed", "failed", "not done", "error"
 #: Status of a model exercise checked inside a kernel that ``course grade`` runs: its outputs and loss were
 #: judged there, its training is left to the grader's own check of the same answer (which gives the points).
 LEFT_TO_GRADER = "left to the grader"
+#: The status words, marked for the message catalogue (a learner reads them in ``yours_or_reference``).
+_STATUS_WORDS = (N_("passed"), N_("failed"), N_("not done"), N_("error"), N_("left to the grader"))
 #: Set (to "1") by ``course grade`` in the kernels it starts: check cells there skip training (see LEFT_TO_GRADER).
 GRADER_KERNEL_VARIABLE = "COURSE_GRADER_KERNEL"
 DEFAULT_SEED = 20261122
@@ -235,7 +237,7 @@ def _hint_markers() -> tuple[str, ...]:
 
 
 #: How a hint is appended to a message (translated: :func:`course.translation.tr`).
-HINT = ". Hint: {hint}"
+HINT = N_(". Hint: {hint}")
 
 
 def with_hint(message: str, hint: str) -> str:
@@ -245,7 +247,7 @@ def with_hint(message: str, hint: str) -> str:
         >>> with_hint("case 1 (x): wrong value.", "clip first")     # doctest: +SKIP
         'case 1 (x): wrong value. Hint: clip first'
     """
-    return message.rstrip(".。") + tr(HINT, hint=hint)
+    return message.rstrip(".。") + tr(HINT, hint=tr(hint))
 
 
 @dataclass
@@ -278,7 +280,7 @@ class CheckResult:
 
     def line(self) -> str:
         """The one line shown to the learner."""
-        mark = "PASSED" if self.passed else {NOT_DONE: "NOT DONE", LEFT_TO_GRADER: "TO BE TRAINED BY THE GRADER"}.get(self.status, "FAILED")
+        mark = N_("PASSED") if self.passed else {NOT_DONE: N_("NOT DONE"), LEFT_TO_GRADER: N_("TO BE TRAINED BY THE GRADER")}.get(self.status, N_("FAILED"))
         return tr("[{mark}] {exercise} ({points}/{max_points} points): {message}", mark=tr(mark), exercise=self.exercise,
                   points=f"{self.points:g}", max_points=f"{self.max_points:g}", message=self.message)
 
@@ -336,7 +338,7 @@ def call_answer(function: Callable, *args: Any, **kwargs: Any) -> Outcome:
         return Outcome(error="NotImplementedError", detail="not done yet")
     except Exception as error:  # the learner's code may raise anything; we report it
         frames = traceback.extract_tb(error.__traceback__)
-        where = f" (line {frames[-1].lineno})" if frames else ""
+        where = tr(" (line {line})", line=frames[-1].lineno) if frames else ""
         return Outcome(error=type(error).__name__, detail=one_line(error, MAX_DETAIL_CHARS) + where)
 
 
@@ -451,20 +453,20 @@ class ReturnType:
 
 #: A NumPy array of any float dtype (float16/32/64 alike).
 FLOAT_ARRAY = ReturnType(
-    "a NumPy float array", lambda d: d.get("kind") == "ndarray" and _dtype_kind(d) == "f",
-    "np.asarray(result, dtype=float) or .astype(float)")
+    N_("a NumPy float array"), lambda d: d.get("kind") == "ndarray" and _dtype_kind(d) == "f",
+    N_("np.asarray(result, dtype=float) or .astype(float)"))
 #: A NumPy array of any signed or unsigned integer dtype (not bool).
 INT_ARRAY = ReturnType(
-    "a NumPy integer array", lambda d: d.get("kind") == "ndarray" and _dtype_kind(d) in "iu" and bool(_dtype_kind(d)),
+    N_("a NumPy integer array"), lambda d: d.get("kind") == "ndarray" and _dtype_kind(d) in "iu" and bool(_dtype_kind(d)),
     "np.array(result, dtype=np.int64)")
 #: A Python float, a NumPy floating scalar or a 0-d float array.
 FLOAT = ReturnType(
-    "a float", lambda d: d.get("kind") == "float" or (d.get("kind") in ("numpy scalar", "ndarray") and d.get("ndim", 0) == 0 and _dtype_kind(d) == "f"),
+    N_("a float"), lambda d: d.get("kind") == "float" or (d.get("kind") in ("numpy scalar", "ndarray") and d.get("ndim", 0) == 0 and _dtype_kind(d) == "f"),
     "float(result)")
 #: A Python int (not bool), a NumPy integer scalar or a 0-d integer array.
 INT = ReturnType(
-    "an int", lambda d: d.get("kind") == "int" or (d.get("kind") in ("numpy scalar", "ndarray") and d.get("ndim", 0) == 0 and _dtype_kind(d) in "iu" and bool(_dtype_kind(d))),
-    "int(result), or // for integer division")
+    N_("an int"), lambda d: d.get("kind") == "int" or (d.get("kind") in ("numpy scalar", "ndarray") and d.get("ndim", 0) == 0 and _dtype_kind(d) in "iu" and bool(_dtype_kind(d))),
+    N_("int(result), or // for integer division"))
 
 
 # --------------------------------------------------------------------------
@@ -475,9 +477,9 @@ INT = ReturnType(
 def describe_value(value: Any) -> str:
     """Short description of a value for feedback: type, shape and dtype."""
     if isinstance(value, np.ndarray):
-        return f"array of shape {value.shape}, dtype {value.dtype}"
+        return tr("array of shape {shape}, dtype {dtype}", shape=value.shape, dtype=value.dtype)
     if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return f"{type(value).__name__} of shape {tuple(value.shape)}, dtype {value.dtype}"
+        return tr("{kind} of shape {shape}, dtype {dtype}", kind=type(value).__name__, shape=tuple(value.shape), dtype=value.dtype)
     return one_line(f"{type(value).__name__} {value!r}", 120)
 
 
@@ -831,12 +833,13 @@ class Exercise:
         if outcome.error == CHANGED_ARGUMENT:
             return self.result(False, where + tr("`{target}` {detail}; work on a copy.", target=self.target, detail=outcome.detail), FAILED)
         if outcome.error == NOT_ACCEPTED:
-            return self.result(False, f"{where}`{self.target}` {outcome.detail}.", FAILED)
+            return self.result(False, where + tr("`{target}` {detail}.", target=self.target, detail=outcome.detail), FAILED)
         if case.startswith(" on "):
             return self.result(False, tr("`{target}` raised {error} on {case}: {detail}", target=self.target, error=outcome.error,
                                          case=named, detail=outcome.detail), ERROR)
         if case:  # a chapter's own wording, kept as it is
-            return self.result(False, f"`{self.target}` raised {outcome.error}{case}: {outcome.detail}", ERROR)
+            return self.result(False, tr("`{target}` raised {error}{case}: {detail}", target=self.target, error=outcome.error, case=case,
+                                         detail=outcome.detail), ERROR)
         return self.result(False, tr("`{target}` raised {error}: {detail}", target=self.target, error=outcome.error,
                                      detail=outcome.detail), ERROR)
 
@@ -972,7 +975,7 @@ class FunctionExercise(Exercise):
     def _case_name(self, i: int, args: tuple) -> str:
         if self.describe_case:
             described = self.describe_case(args)
-            return described if described.startswith(("case ", "the case")) else tr(CASE, number=i + 1, description=described)
+            return described if _names_a_case(described) else tr(CASE, number=i + 1, description=described)
         shapes = ", ".join(str(np.shape(a)) if isinstance(a, np.ndarray) else repr(a) for a in args)
         return tr(CASE, number=i + 1, description=tr("arguments {shapes}", shapes=shapes))
 
@@ -985,7 +988,7 @@ class FunctionExercise(Exercise):
             return None
         problem = tr("return {expected}; got {got}", expected=tr(self.returns.phrase), got=type_phrase(described))
         if described.get("kind") != "none" and self._values_right(expected, value["value"]):
-            problem += tr(" (the values are right: {convert})", convert=self.returns.convert)
+            problem += tr(" (the values are right: {convert})", convert=tr(self.returns.convert))
         return problem
 
     def _values_right(self, expected: Any, got: Any) -> bool:
@@ -1048,7 +1051,7 @@ class RandomFunctionExercise(FunctionExercise):
     """
 
     roles: tuple[str, ...] = ()
-    passed_message: str = "right on all {n} test cases."
+    passed_message: str = N_("right on all {n} test cases.")
 
     def problem(self, i: int, args: tuple, value: Any, outputs: list) -> tuple[str | None, Any]:
         """``(what is wrong with case i's output or None, the output as an array)``; ``outputs``: the earlier cases'."""
@@ -1056,7 +1059,7 @@ class RandomFunctionExercise(FunctionExercise):
 
     def judge(self, inputs: list[tuple], outcomes: list[Outcome]) -> CheckResult:
         if len(outcomes) != len(inputs) or len(inputs) != len(self.roles):
-            return self.result(False, "no result came back for some test cases.", ERROR)
+            return self.result(False, tr("no result came back for some test cases."), ERROR)
         outputs: list = []
         for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
             case = self._case_name(i, args)
@@ -1064,9 +1067,9 @@ class RandomFunctionExercise(FunctionExercise):
                 return self.error_result(outcome, f" on {case}")
             problem, out = self.problem(i, args, outcome.value, outputs)
             if problem:
-                return self.result(False, f"{case}: {problem}")
+                return self.result(False, tr("{case}: {problem}", case=case, problem=problem))
             outputs.append(out)
-        return self.result(True, self.passed_message.format(n=len(inputs)))
+        return self.result(True, tr(self.passed_message, n=len(inputs)))
 
     def case_verdicts(self, inputs: list[tuple], outcomes: list[Outcome]) -> list[CheckResult]:
         return [self.judge(inputs, outcomes)]
@@ -1118,6 +1121,12 @@ class HintedFunctionExercise(FunctionExercise):
                 except Exception:  # a hint that does not apply to this case
                     continue
         return None
+
+
+def _names_a_case(described: str) -> bool:
+    """True when a chapter's case description already names its case ("case 3 (...)", "the case ...", or the same in the learner's language)."""
+    prefixes = ("case ", "the case", tr(CASE, number=1, description="").split("1")[0])
+    return described.startswith(tuple(p for p in prefixes if p.strip()))
 
 
 def upcast(args: Any) -> Any:
@@ -1222,7 +1231,7 @@ def requires_layer(*type_names: str, what: str) -> Callable[[Any], str | None]:
         types = tuple(getattr(keras.layers, name) for name in type_names)
         if any(isinstance(layer, types) for layer in walk_layers(model)):
             return None
-        return f"the model has no {what}; this exercise asks for one"
+        return tr("the model has no {what}; this exercise asks for one", what=tr(what))
 
     requires.__doc__ = f"The model must contain {what}."
     return requires
@@ -1247,15 +1256,17 @@ class TrainingBudget:
     batch_size: int
     test_examples: int
     min_score: float
-    examples: str = "images"
-    score_name: str = "accuracy"
+    examples: str = N_("images")
+    score_name: str = N_("accuracy")
 
     def sentence(self) -> str:
         """The budget as the statement and the checker say it."""
-        epochs = f"{self.epochs} epoch" + ("s" if self.epochs != 1 else "")
-        return (f"the checker trains your model for {epochs} on the first {self.train_examples:,} training "
-                f"{self.examples} (batch {self.batch_size}) and expects at least {self.min_score:.1%} {self.score_name} "
-                f"on {self.test_examples:,} test {self.examples}")
+        message = (N_("the checker trains your model for {epochs} epoch on the first {train:,} training {examples} (batch {batch}) "
+                      "and expects at least {score:.1%} {score_name} on {test:,} test {examples}") if self.epochs == 1 else
+                   N_("the checker trains your model for {epochs} epochs on the first {train:,} training {examples} (batch {batch}) "
+                      "and expects at least {score:.1%} {score_name} on {test:,} test {examples}"))
+        return tr(message, epochs=self.epochs, train=self.train_examples, examples=tr(self.examples), batch=self.batch_size,
+                  score=self.min_score, score_name=tr(self.score_name), test=self.test_examples)
 
 
 #: Probabilities are clipped to [EPS, 1 - EPS] in Keras's cross-entropies.
@@ -1295,25 +1306,25 @@ def _loss_candidates(kind: str, y: np.ndarray, p: np.ndarray) -> tuple[float, di
 
 
 _LOSS_HINTS = {
-    "from_logits": "the loss was compiled with from_logits=True, but the model already outputs probabilities: drop from_logits=True "
-                   "(from_logits=True is for a model whose last layer has no activation).",
-    "mse": "that is a mean squared error: for class probabilities use a cross-entropy loss, which punishes confident mistakes hard.",
-    "mae": "that is a mean absolute error: for class probabilities use a cross-entropy loss.",
+    "from_logits": N_("the loss was compiled with from_logits=True, but the model already outputs probabilities: drop from_logits=True "
+                      "(from_logits=True is for a model whose last layer has no activation)."),
+    "mse": N_("that is a mean squared error: for class probabilities use a cross-entropy loss, which punishes confident mistakes hard."),
+    "mae": N_("that is a mean absolute error: for class probabilities use a cross-entropy loss."),
 }
 
 #: Hints for a loss that fails on integer labels, by what it computes on one-hot labels.
 _ONE_HOT_HINTS = {
-    "categorical": "categorical_crossentropy wants one-hot labels; the checker's labels are integers (as load_fashion_mnist "
-                   "gives them), so use loss='sparse_categorical_crossentropy'.",
-    "from_logits": "with one-hot labels and from_logits=True on probabilities this is doubly off: use "
-                   "loss='sparse_categorical_crossentropy' without from_logits.",
-    "mse": "on one-hot labels this loss is a mean squared error; for class probabilities use a cross-entropy, "
-           "loss='sparse_categorical_crossentropy', which also takes the integer labels.",
-    "mae": "on one-hot labels this loss is a mean absolute error; for class probabilities use "
-           "loss='sparse_categorical_crossentropy'.",
+    "categorical": N_("categorical_crossentropy wants one-hot labels; the checker's labels are integers (as load_fashion_mnist "
+                      "gives them), so use loss='sparse_categorical_crossentropy'."),
+    "from_logits": N_("with one-hot labels and from_logits=True on probabilities this is doubly off: use "
+                      "loss='sparse_categorical_crossentropy' without from_logits."),
+    "mse": N_("on one-hot labels this loss is a mean squared error; for class probabilities use a cross-entropy, "
+              "loss='sparse_categorical_crossentropy', which also takes the integer labels."),
+    "mae": N_("on one-hot labels this loss is a mean absolute error; for class probabilities use "
+              "loss='sparse_categorical_crossentropy'."),
 }
 
-_LOSS_NAMES = {"sparse_categorical_crossentropy": "sparse categorical cross-entropy", "binary_crossentropy": "binary cross-entropy"}
+_LOSS_NAMES = {"sparse_categorical_crossentropy": N_("sparse categorical cross-entropy"), "binary_crossentropy": N_("binary cross-entropy")}
 
 
 def _label_smoothing(right: list[float], uniform: list[float], got: list[float]) -> bool:
@@ -1361,7 +1372,7 @@ class ModelExercise(Exercise):
     output_shape: tuple | None = None
     output_activation: str | None = None
     max_params: int | None = None
-    score_name: str = "test accuracy"
+    score_name: str = N_("test accuracy")
     probe: Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]] | None = None
     output: str | None = None
     loss: str | None = None
@@ -1401,7 +1412,8 @@ class ModelExercise(Exercise):
         import keras
 
         if not callable(answer):
-            return [Outcome(error="TypeError", detail=f"`{self.target}` must be a function that returns a model; got {describe_value(answer)}")]
+            return [Outcome(error="TypeError", detail=tr("`{target}` must be a function that returns a model; got {value}", target=self.target,
+                                                         value=describe_value(answer)))]
         if guard.identify(answer):
             guard.hit = guard.identify(answer)
             return [guard.outcome()]
@@ -1414,17 +1426,18 @@ class ModelExercise(Exercise):
         if not built.ok:
             return [built]
         model = built.value
-        compile_it = "call model.compile(optimizer=..., loss=..., metrics=[...]) before returning it"
+        compile_it = tr("call model.compile(optimizer=..., loss=..., metrics=[...]) before returning it")
         if self.probe is None:  # legacy path: the messages and statuses chapters 2-5 test
             if not isinstance(model, keras.Model):
-                return [Outcome(error="TypeError", detail=f"`{self.target}` must return a keras.Model; it returned {describe_value(model)}")]
+                return [Outcome(error="TypeError", detail=tr("`{target}` must return a keras.Model; it returned {value}", target=self.target,
+                                                             value=describe_value(model)))]
             if not model.compiled:
-                return [Outcome(error="ValueError", detail=f"the model is not compiled: {compile_it}")]
+                return [Outcome(error="ValueError", detail=tr("the model is not compiled: {fix}", fix=compile_it))]
             return self._run_legacy(model)
         if not isinstance(model, keras.Model):
-            return [Outcome(error=NOT_ACCEPTED, detail=f"must return a keras.Model; it returned {describe_value(model)}")]
+            return [Outcome(error=NOT_ACCEPTED, detail=tr("must return a keras.Model; it returned {value}", value=describe_value(model)))]
         if not model.compiled:
-            return [Outcome(error=NOT_ACCEPTED, detail=f"returns a model that is not compiled: {compile_it}")]
+            return [Outcome(error=NOT_ACCEPTED, detail=tr("returns a model that is not compiled: {fix}", fix=compile_it))]
         return [self._run_probed(model, inputs[0], guard)]
 
     def _run_legacy(self, model: Any) -> list[Outcome]:
@@ -1434,7 +1447,7 @@ class ModelExercise(Exercise):
         if self.train is not None:
             trained = call_answer(self.train, model)
             if not trained.ok:
-                return [Outcome(error=trained.error, detail=f"training failed: {trained.detail}")]
+                return [Outcome(error=trained.error, detail=tr("training failed: {detail}", detail=trained.detail))]
         return [Outcome(value={"model": model})]
 
     def _run_probed(self, model: Any, case: dict, guard: Guard) -> Outcome:
@@ -1446,7 +1459,8 @@ class ModelExercise(Exercise):
         if guard.hit:
             return guard.outcome()
         if not probed.ok:
-            return Outcome(error=probed.error, detail=f"calling the model on a batch of shape {x.shape} failed: {probed.detail}")
+            return Outcome(error=probed.error, detail=tr("calling the model on a batch of shape {shape} failed: {detail}", shape=x.shape,
+                                                         detail=probed.detail))
         value: dict[str, Any] = {"outputs": probed.value, "params": int(model.count_params())}
         if "loss_probes" in case:
             with guard:
@@ -1455,7 +1469,8 @@ class ModelExercise(Exercise):
                 return guard.outcome()
         if self.requires is not None:
             required = call_answer(self.requires, model)
-            value["requires"] = required.value if required.ok else f"could not inspect the model's layers ({required.error}: {required.detail})"
+            value["requires"] = required.value if required.ok else tr("could not inspect the model's layers ({error}: {detail})",
+                                                                      error=required.error, detail=required.detail)
         if self.structure_verdict(case, value) or self.train is None:
             return Outcome(value=value)  # do not train a model that cannot pass
         if guard is not NO_GUARD and os.environ.get(GRADER_KERNEL_VARIABLE) == "1":
@@ -1463,10 +1478,11 @@ class ModelExercise(Exercise):
         keras.utils.set_random_seed(self.seed)
         trained = call_answer(self.train, model)
         if not trained.ok:
-            return Outcome(error=trained.error, detail=f"training failed: {trained.detail}")
+            return Outcome(error=trained.error, detail=tr("training failed: {detail}", detail=trained.detail))
         predicted = call_answer(lambda: np.asarray(model.predict(self.test_inputs(), batch_size=1000, verbose=0), dtype=np.float32))
         if not predicted.ok:
-            return Outcome(error=predicted.error, detail=f"predicting the test {self.budget.examples if self.budget else 'inputs'} failed: {predicted.detail}")
+            return Outcome(error=predicted.error, detail=tr("predicting the test {examples} failed: {detail}",
+                                                            examples=tr(self.budget.examples if self.budget else N_("inputs")), detail=predicted.detail))
         value["predictions"] = predicted.value
         return Outcome(value=value)
 
@@ -1474,14 +1490,14 @@ class ModelExercise(Exercise):
         """Legacy path: what is wrong with the model's structure, or None."""
         shape = model_output_shape(model)
         if self.output_shape is not None and shape != tuple(self.output_shape):
-            return f"the model's output shape is {shape} per example; expected {tuple(self.output_shape)}"
+            return tr("the model's output shape is {shape} per example; expected {expected}", shape=shape, expected=tuple(self.output_shape))
         if self.output_activation is not None:
             activation = getattr(model.layers[-1], "activation", None)
             name = getattr(activation, "__name__", str(activation))
             if name != self.output_activation:
-                return f"the last layer's activation is {name!r}; expected {self.output_activation!r}"
+                return tr("the last layer's activation is {name}; expected {expected}", name=repr(name), expected=repr(self.output_activation))
         if self.max_params is not None and model.count_params() > self.max_params:
-            return f"the model has {model.count_params():,} parameters; the budget is {self.max_params:,}"
+            return tr("the model has {params:,} parameters; the budget is {budget:,}", params=model.count_params(), budget=self.max_params)
         if self.requires is not None:
             return self.requires(model)
         return None
@@ -1492,21 +1508,21 @@ class ModelExercise(Exercise):
         outputs = np.asarray(value.get("outputs"), dtype=np.float64)
         batch = len(case["x"])
         if self.output_shape is not None and outputs.shape[1:] != tuple(self.output_shape):
-            return f"on a batch of {batch} inputs the model's outputs have shape {outputs.shape[1:]} per example; expected {tuple(self.output_shape)}"
+            return tr("on a batch of {batch} inputs the model's outputs have shape {shape} per example; expected {expected}", batch=batch,
+                      shape=outputs.shape[1:], expected=tuple(self.output_shape))
         problem = _output_problem(self.output, outputs)
         if problem:
-            hint = ""
             integer = (value.get("loss") or {}).get("integer")
             if self.loss and isinstance(integer, list) and _matches(self.loss, case, integer) == "from_logits":
-                hint = (" Hint: your loss has from_logits=True, which fits a last layer without activation, but this exercise "
-                        "asks for probabilities: add the activation and drop from_logits=True.")
-            return problem + "." + hint
+                return with_hint(problem, N_("your loss has from_logits=True, which fits a last layer without activation, but this exercise "
+                                             "asks for probabilities: add the activation and drop from_logits=True."))
+            return tr("{problem}.", problem=problem)
         if self.loss is not None:
             problem = _loss_problem(self.loss, case, value.get("loss"))
             if problem:
                 return problem
         if self.max_params is not None and value.get("params", 0) > self.max_params:
-            return f"the model has {value['params']:,} parameters; the budget is {self.max_params:,}"
+            return tr("the model has {params:,} parameters; the budget is {budget:,}", params=value["params"], budget=self.max_params)
         if value.get("requires"):
             return str(value["requires"])
         return None
@@ -1519,44 +1535,46 @@ class ModelExercise(Exercise):
         if self.probe is None:
             return self._judge_legacy(value)
         if "outputs" not in value:
-            return self.result(False, "no model outputs came back from the builder.", ERROR)
+            return self.result(False, tr("no model outputs came back from the builder."), ERROR)
         problem = self.structure_verdict(inputs[0], value)
         if problem:
             return self.result(False, problem)
         if self.train is None:
-            return self.result(True, "the model has the expected outputs and loss.")
+            return self.result(True, tr("the model has the expected outputs and loss."))
         if value.get("left_to_grader"):
-            return self.result(False, "the model's outputs and loss are right; training it on the budget and scoring it are left to the "
-                                      "grader's own check of this answer, which gives the points.", LEFT_TO_GRADER)
+            return self.result(False, tr("the model's outputs and loss are right; training it on the budget and scoring it are left to the "
+                                         "grader's own check of this answer, which gives the points."), LEFT_TO_GRADER)
         if "predictions" not in value:
-            return self.result(False, "no predictions came back from the trained model.", ERROR)
+            return self.result(False, tr("no predictions came back from the trained model."), ERROR)
         scored = call_answer(self.score, value["predictions"])
         if not scored.ok:
-            return self.result(False, f"scoring the predictions failed: {scored.error}: {scored.detail}", ERROR)
+            return self.result(False, tr("scoring the predictions failed: {error}: {detail}", error=scored.error, detail=scored.detail), ERROR)
         return self._verdict(float(scored.value), value.get("params", 0))
 
     def _verdict(self, score: float, params: int) -> CheckResult:
         target = float(self.min_score())
-        budget = f" ({self.budget.sentence()})" if self.budget else ""
+        budget = tr(" ({budget})", budget=self.budget.sentence()) if self.budget else ""
+        name = tr(self.score_name)
         if not math.isfinite(score):
-            return self.result(False, f"{self.score_name} is {score} (did training diverge? try a smaller learning rate).")
+            return self.result(False, tr("{name} is {score} (did training diverge? try a smaller learning rate).", name=name, score=score))
         if score < target:
-            return self.result(False, f"{self.score_name} {score:.4f} is below the target {target:.4f}{budget}: widen the layers, "
-                                      "tune the learning rate or change the optimizer.")
-        return self.result(True, f"{self.score_name} {score:.4f} reaches the target {target:.4f} with {params:,} parameters{budget}.")
+            return self.result(False, tr("{name} {score:.4f} is below the target {target:.4f}{budget}: widen the layers, "
+                                         "tune the learning rate or change the optimizer.", name=name, score=score, target=target, budget=budget))
+        return self.result(True, tr("{name} {score:.4f} reaches the target {target:.4f} with {params:,} parameters{budget}.", name=name,
+                                    score=score, target=target, params=params, budget=budget))
 
     def _judge_legacy(self, value: dict) -> CheckResult:
         model = value.get("model")
         if model is None:
-            return self.result(False, "no model came back from the builder.", ERROR)
+            return self.result(False, tr("no model came back from the builder."), ERROR)
         problem = value.get("structure") or self.structure_problem(model)
         if problem:
-            return self.result(False, problem + ".")
+            return self.result(False, tr("{problem}.", problem=problem))
         if self.evaluate is None:
-            return self.result(True, "the model has the expected structure.")
+            return self.result(True, tr("the model has the expected structure."))
         scored = call_answer(self.evaluate, model)
         if not scored.ok:
-            return self.result(False, f"scoring the model failed: {scored.error}: {scored.detail}", ERROR)
+            return self.result(False, tr("scoring the model failed: {error}: {detail}", error=scored.error, detail=scored.detail), ERROR)
         return self._verdict(float(scored.value), model.count_params())
 
 
@@ -1565,17 +1583,17 @@ def _output_problem(output: str | None, outputs: np.ndarray) -> str | None:
     if output is None:
         return None
     if not np.all(np.isfinite(outputs)):
-        return "the model's outputs on a probe batch contain NaN or inf"
+        return tr("the model's outputs on a probe batch contain NaN or inf")
     if output == "probabilities":
         sums = outputs.reshape(len(outputs), -1).sum(axis=1)
         bad = int(np.argmax(np.abs(sums - 1)))
         if outputs.min() < -1e-6 or abs(sums[bad] - 1) > 1e-3:
-            return (f"the model's outputs are not probabilities: expected non-negative rows that sum to 1, got a row summing to "
-                    f"{sums[bad]:.4g} with values from {outputs[bad].min():.3g} to {outputs[bad].max():.3g} (end with a softmax: "
-                    f"activation='softmax' or a keras.layers.Softmax())")
+            return tr("the model's outputs are not probabilities: expected non-negative rows that sum to 1, got a row summing to "
+                      "{total:.4g} with values from {low:.3g} to {high:.3g} (end with a softmax: "
+                      "activation='softmax' or a keras.layers.Softmax())", total=sums[bad], low=outputs[bad].min(), high=outputs[bad].max())
     if output == "probability" and (outputs.min() < -1e-6 or outputs.max() > 1 + 1e-6):
-        return (f"the model's outputs are not probabilities: expected values in [0, 1], got values from {outputs.min():.3g} "
-                f"to {outputs.max():.3g} (end with one sigmoid unit)")
+        return tr("the model's outputs are not probabilities: expected values in [0, 1], got values from {low:.3g} "
+                  "to {high:.3g} (end with one sigmoid unit)", low=outputs.min(), high=outputs.max())
     return None
 
 
@@ -1613,7 +1631,7 @@ def _compiled_loss_values(model: Any, probes: list[dict], one_hot: bool = False)
     import keras
 
     if getattr(model, "loss", None) is None:
-        return "the model is compiled without a loss"
+        return tr("the model is compiled without a loss")
     try:
         values = []
         for probe in probes:
@@ -1625,7 +1643,8 @@ def _compiled_loss_values(model: Any, probes: list[dict], one_hot: bool = False)
             values.append(float(np.mean(keras.ops.convert_to_numpy(total))) - extra)
         return values
     except Exception as error:
-        return f"the compiled loss {one_line(repr(model.loss), 60)} fails on integer labels ({type(error).__name__}: {one_line(error, 100)})"
+        return tr("the compiled loss {loss} fails on integer labels ({error}: {detail})", loss=one_line(repr(model.loss), 60),
+                  error=type(error).__name__, detail=one_line(error, 100))
 
 
 def _loss_values(model: Any, probes: list[dict], kind: str) -> dict:
@@ -1669,26 +1688,26 @@ def _matches(kind: str, case: dict, got: list[float]) -> str | None:
 
 def _loss_problem(kind: str, case: dict, got: Any) -> str | None:
     """What is wrong with the compiled loss (its values on the probe batches), or None."""
-    name = _LOSS_NAMES[kind]
+    name = tr(_LOSS_NAMES[kind])
     integer = got.get("integer") if isinstance(got, dict) else None
     if isinstance(integer, str):
-        one_hot, hint = got.get("one_hot"), ""
+        one_hot = got.get("one_hot")
+        problem = tr("{problem}: compile with loss='{kind}'.", problem=integer, kind=kind)
         if isinstance(one_hot, list):
             candidates = [_one_hot_candidates(np.asarray(p["y"]), np.asarray(p["p"], np.float64)) for p in case["loss_probes"]]
             for key, text in _ONE_HOT_HINTS.items():
                 if np.allclose(one_hot, [c[key] for c in candidates], rtol=2e-3, atol=1e-4):
-                    hint = f" Hint: {text}"
-                    break
-        return f"{integer}: compile with loss='{kind}'.{hint}"
+                    return with_hint(problem, text)
+        return problem
     if not isinstance(integer, list):
-        return f"the compiled loss could not be evaluated: compile with loss='{kind}'"
+        return tr("the compiled loss could not be evaluated: compile with loss='{kind}'", kind=kind)
     found = _matches(kind, case, integer)
     if found in ("right", "smoothed"):
         return None
     y, p = np.asarray(case["loss_probes"][0]["y"]), np.asarray(case["loss_probes"][0]["p"], np.float64)
     expected, _ = _loss_candidates(kind, y, p)
-    message = (f"the compiled loss is not {name}: on a probe batch of predicted probabilities it gives {integer[0]:.4g}, "
-               f"expected {expected:.4g} ({name}); compile with loss='{kind}'")
+    message = tr("the compiled loss is not {name}: on a probe batch of predicted probabilities it gives {got:.4g}, "
+                 "expected {expected:.4g} ({name}); compile with loss='{kind}'", name=name, got=integer[0], expected=expected, kind=kind)
     if found in _LOSS_HINTS:
-        message += f". Hint: {_LOSS_HINTS[found]}"
+        message = with_hint(message, _LOSS_HINTS[found])
     return message

@@ -48,6 +48,7 @@ from course.grading.outcomes import clip
 from course.files import atomic_write
 from course.grading.plan import CRASHED, TIMEOUT, CheckState, ExportState, JobResult, JobSpec, WorkerRequest
 from course.grading.sandbox import Watchdog, kill_tree, learner_environment
+from course.translation import LANG_VARIABLE
 
 EXPORT_SOURCE = '''\
 def __course_grader_export(names, folder):
@@ -180,6 +181,7 @@ def execute_notebook(spec: JobSpec, result: JobResult, watchdog: Watchdog) -> Pa
     work.mkdir(parents=True)
     (work / spec.notebook_name).write_text(nbformat.writes(notebook), encoding="utf-8")
     env = learner_environment(spec.mode, work, threads=spec.threads)
+    env[LANG_VARIABLE] = spec.lang  # the notebook's language: its checks speak it
     env[GRADER_KERNEL_VARIABLE] = "1"  # the notebook's model checks skip training: the worker trains each answer once
     client = _client_class()(
         notebook,
@@ -423,6 +425,7 @@ def _start_worker(spec: JobSpec, request: WorkerRequest, number: int, export_dir
     work.mkdir(parents=True)
     argv = [sys.executable, "-m", "course.grading.worker"]
     env = learner_environment(spec.mode, work, threads=spec.threads)
+    env[LANG_VARIABLE] = spec.lang  # the worker's messages (a raised error, a changed argument) in the notebook's language
     if spec.sandbox is not None:
         home = spec.sandbox.prepare(root)
         env = spec.sandbox.environment(env, home)

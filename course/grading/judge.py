@@ -27,6 +27,7 @@ from typing import Any
 
 from course.grading.outcomes import OutcomeFormatError, decode_outcomes, reference_used
 from course.grading.plan import CRASHED, GRADED, INVALID, MISSING, TIMEOUT, Chapter, Job, JobResult, Settled
+from course.translation import LANGUAGES, N_, speaking, tr, tr_in
 
 #: Statuses of one exercise in the JSON and the feedback, beyond the checker's own
 #: ("passed", "failed", "not done", "error").
@@ -41,15 +42,35 @@ _EXPECTED = re.compile(
 _CASE = re.compile(r"(?:\bcase|用例) \d+(?: \((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?")
 
 
+#: What stands in for a hidden case's description and expected value, in the language of the words they replace.
+_THIS_CASE, _HIDDEN = N_("this case"), N_("expected <hidden>")
+
+
+def _in_language_of(word: str, placeholder: str) -> str:
+    """``placeholder`` in the language ``word`` (a matched "case 2 (...)" or "expected 0.25") is written in."""
+    if word[:1].isascii():
+        return placeholder
+    for lang in LANGUAGES:
+        if word.startswith(tr_in(lang, "case {number} ({description})", number="", description="").split(" ")[0]) or \
+                word.startswith(tr_in(lang, "expected <hidden>").split(" ")[0]):
+            return tr_in(lang, placeholder)
+    return placeholder
+
+
 def hide_expected(message: str) -> str:
     """Remove expected values (numbers, shapes, arrays) and case descriptions from a checker message.
+
+    The placeholders follow the message's language: "this case", "expected
+    <hidden>" in English, their translations in a translated message.
 
     Example:
         >>> hide_expected("case 2 (arguments (3, 4)): wrong value at index (0, 1): expected 0.25, got 0.5 (3 of 12 values differ).")
         'this case: wrong value at index (0, 1): expected <hidden>, got 0.5 (3 of 12 values differ).'
+        >>> hide_expected("用例 2 (参数 (3, 4))：下标 (0, 1) 处的值不对：期望 0.25，得到 0.5")      # doctest: +SKIP
+        '该用例：下标 (0, 1) 处的值不对：期望 <已隐藏>，得到 0.5'
     """
-    message = _CASE.sub("this case", message)
-    return _EXPECTED.sub("expected <hidden>", message)
+    message = _CASE.sub(lambda m: _in_language_of(m.group(0), _THIS_CASE), message)
+    return _EXPECTED.sub(lambda m: _in_language_of(m.group(0), _HIDDEN), message)
 
 
 def _judge_set(exercise: Any, inputs: list, outcomes: list) -> Any:
@@ -59,7 +80,7 @@ def _judge_set(exercise: Any, inputs: list, outcomes: list) -> Any:
         return exercise.judge(inputs, outcomes)
     except Exception as error:  # a checker bug must never look like the student's fault, nor crash the batch
         print(f"warning: the checker of {exercise.id} failed: {type(error).__name__}: {error}", file=sys.stderr)
-        return exercise.result(False, f"the checker itself failed ({type(error).__name__}: {error}); please tell your teacher.", ERROR)
+        return exercise.result(False, tr("the checker itself failed ({error}); please tell your teacher.", error=f"{type(error).__name__}: {error}"), ERROR)
 
 
 def _case_verdicts(exercise: Any, inputs: list, outcomes: list) -> list:
@@ -90,16 +111,18 @@ def judge_partial(exercise: Any, points: float, input_sets: list[list], outcome_
     passed = sum(v.passed for v in public) + sum(v.passed for v in hidden)
     total = len(public) + len(hidden)
     if passed == total:
-        message = f"correct on all {len(public)} public cases" + (f" and all {len(hidden)} hidden ones." if hidden else ".")
+        message = (tr("correct on all {public} public cases and all {hidden} hidden ones.", public=len(public), hidden=len(hidden)) if hidden
+                   else tr("correct on all {public} public cases.", public=len(public)))
         return {"points": points, "max_points": points, "status": PASSED, "message": message}
     if passed == 0:
         first = public[0]  # every case failed, the public ones first
         return {"points": 0.0, "max_points": points, "status": first.status, "message": first.message}
     failed = [v.message.rstrip(".") for v in public if not v.passed]
-    parts = [f"{len(public) - len(failed)} of {len(public)} public cases passed" + (f"; failed: {'; '.join(failed)}" if failed else "")]
+    parts = [tr("{passed} of {total} public cases passed", passed=len(public) - len(failed), total=len(public))
+             + (tr("; failed: {failed}", failed="; ".join(failed)) if failed else "")]
     if hidden:
-        parts.append(f"hidden cases: {sum(v.passed for v in hidden)} of {len(hidden)} passed")
-    message = ". ".join(parts) + f". Partial credit: {passed} of {total} cases."
+        parts.append(tr("hidden cases: {passed} of {total} passed", passed=sum(v.passed for v in hidden), total=len(hidden)))
+    message = tr("{parts}. Partial credit: {passed} of {total} cases.", parts=tr(". ").join(parts), passed=passed, total=total)
     return {"points": round(points * passed / total, 2), "max_points": points, "status": PARTIAL, "message": message}
 
 
@@ -121,8 +144,9 @@ def judge_exercise(exercise: Any, points: float, input_sets: list[list], outcome
         outcomes = outcome_sets[k] if k < len(outcome_sets) else []
         result = _judge_set(exercise, input_sets[k], outcomes)
         if not result.passed:
-            return {"points": 0.0, "max_points": points, "status": result.status, "message": f"hidden case {k} failed: {hide_expected(result.message)}"}
-    message = public.message + (f" Hidden cases: {hidden} of {hidden} passed." if hidden else "")
+            return {"points": 0.0, "max_points": points, "status": result.status,
+                    "message": tr("hidden case {number} failed: {message}", number=k, message=hide_expected(result.message))}
+    message = public.message + (tr(" Hidden cases: {passed} of {total} passed.", passed=hidden, total=hidden) if hidden else "")
     return {"points": points, "max_points": points, "status": PASSED, "message": message}
 
 
@@ -147,8 +171,8 @@ def settled_record(item: Settled) -> dict:
     if item.record is not None:
         return item.record
     if item.status == MISSING:
-        return blank_record(item.chapter, MISSING, item.reason, NOT_GRADED, f"not graded: no {item.chapter.id}.ipynb was submitted.")
-    return blank_record(item.chapter, INVALID, item.reason, NOT_GRADED, "not graded: the notebook could not be read.")
+        return blank_record(item.chapter, MISSING, item.reason, NOT_GRADED, tr("not graded: no {chapter}.ipynb was submitted.", chapter=item.chapter.id))
+    return blank_record(item.chapter, INVALID, item.reason, NOT_GRADED, tr("not graded: the notebook could not be read."))
 
 
 def _finish(record: dict) -> dict:
@@ -158,7 +182,7 @@ def _finish(record: dict) -> dict:
 
 
 def judge_job(job: Job, result: JobResult | None, failure: str | None, job_dir: Path | None) -> dict:
-    """The record of one executed notebook.
+    """The record of one executed notebook, its messages in the notebook's language (``record["lang"]``, :attr:`Job.lang`).
 
     Args:
         job: the planned job (chapter, inputs, points).
@@ -167,10 +191,19 @@ def judge_job(job: Job, result: JobResult | None, failure: str | None, job_dir: 
 
     A record with ``internal_error`` (the grader failed, not the notebook) is not cached.
     """
+    with speaking(job.lang):
+        record = _judge_job(job, result, failure, job_dir)
+    if job.lang != "en":
+        record["lang"] = job.lang
+    return record
+
+
+def _judge_job(job: Job, result: JobResult | None, failure: str | None, job_dir: Path | None) -> dict:
     started = time.monotonic()
     chapter = job.chapter
     if result is None:
-        record = blank_record(chapter, CRASHED, f"the grader could not grade this notebook ({failure}); run again with --retry-failed.", NOT_GRADED, "not graded: the grader failed on this notebook.")
+        record = blank_record(chapter, CRASHED, tr("the grader could not grade this notebook ({failure}); run again with --retry-failed.", failure=failure),
+                              NOT_GRADED, tr("not graded: the grader failed on this notebook."))
         record["internal_error"] = True
         return record
     status = result.status
@@ -186,26 +219,27 @@ def judge_job(job: Job, result: JobResult | None, failure: str | None, job_dir: 
             entry.update(status="error", message=job.input_errors[exercise.name])
         elif export is None:
             if status == CRASHED:
-                entry["message"] = "not graded: the notebook's kernel died before the answers could be collected."
+                entry["message"] = tr("not graded: the notebook's kernel died before the answers could be collected.")
             elif status == TIMEOUT:
-                entry["message"] = "not graded: the notebook ran out of time before the answers could be collected."
+                entry["message"] = tr("not graded: the notebook ran out of time before the answers could be collected.")
             else:
-                entry["message"] = "not graded."
+                entry["message"] = tr("not graded.")
         elif not export.found:
             if status == TIMEOUT:
-                entry.update(status=NOT_FOUND, message=f"not found: `{exercise.target}` was not defined before the notebook stopped (time limit).")
+                entry.update(status=NOT_FOUND, message=tr("not found: `{target}` was not defined before the notebook stopped (time limit).", target=exercise.target))
             elif export.error:
-                entry.update(status=NOT_FOUND, message=f"not found: {export.error}.")
+                entry.update(status=NOT_FOUND, message=tr("not found: {error}.", error=export.error))
             else:
-                entry.update(status=NOT_FOUND, message=f"not found: define `{exercise.target}` in the notebook.")
+                entry.update(status=NOT_FOUND, message=tr("not found: define `{target}` in the notebook.", target=exercise.target))
         elif export.error:
-            entry.update(status="error", message=f"`{exercise.target}` could not be copied out of the notebook for grading ({export.error}); make it a plain function that does not hold open files, generators or threads.")
+            entry.update(status="error", message=tr("`{target}` could not be copied out of the notebook for grading ({error}); make it a plain function "
+                                                    "that does not hold open files, generators or threads.", target=exercise.target, error=export.error))
         elif check is None or check.state != "done":
             state = check.state if check else "error"
-            entry.update(status=state, message=check.message if check else "not checked.")
+            entry.update(status=state, message=check.message if check else tr("not checked."))
             if state in (TIMEOUT, CRASHED) and record["status"] == GRADED:
                 record["status"] = state
-                record["message"] = f"checking `{exercise.target}` failed: {entry['message']}"
+                record["message"] = tr("checking `{target}` failed: {message}", target=exercise.target, message=entry["message"])
         else:
             entry.update(_judge_outcomes(exercise, job, outcome_dir))
     record["seconds"]["judge"] = round(time.monotonic() - started, 2)
@@ -220,8 +254,9 @@ def _judge_outcomes(exercise: Any, job: Job, outcome_dir: Path) -> dict:
     try:
         reference = reference_used(outcome_dir, exercise.name)
         if reference:
-            return {"points": 0.0, "max_points": points, "status": FAILED, "message": f"`{exercise.target}` uses the course's reference implementation `{reference}`; write your own."}
+            return {"points": 0.0, "max_points": points, "status": FAILED,
+                    "message": tr("`{target}` uses the course's reference implementation `{name}`; write your own.", target=exercise.target, name=reference)}
         outcome_sets = decode_outcomes(outcome_dir, exercise.name)
     except (OutcomeFormatError, OSError, ValueError) as error:
-        return {"status": "error", "message": f"the results of `{exercise.target}` came back unreadable ({error})."}
+        return {"status": "error", "message": tr("the results of `{target}` came back unreadable ({error}).", target=exercise.target, error=error)}
     return judge_exercise(exercise, points, job.input_sets[exercise.name], outcome_sets, partial=exercise.name in job.chapter.partial)

@@ -17,6 +17,7 @@ from typing import Iterable
 
 from course.files import atomic_write
 from course.grading.options import GradingError
+from course.translation import N_, speaking, tr
 
 FORMAT = "course-grades/1"
 
@@ -146,18 +147,30 @@ def render_csv(data: dict) -> str:
     return buffer.getvalue()
 
 
+#: The notebook statuses a feedback file names, marked for the message catalogue.
+_RECORD_STATUSES = (N_("graded"), N_("missing"), N_("invalid"), N_("timeout"), N_("crashed"))
+
+
 def render_feedback(student: str, chapter: str, record: dict) -> str:
-    """One student's Markdown feedback for one chapter: per exercise, passed or the checker's message."""
-    lines = [f"# {chapter}: feedback for {student}", "", f"**Points: {_number(record['total'])} / {_number(record['max_total'])}** (status: {record['status']})", ""]
-    if record.get("message"):
-        lines += [f"Note: {record['message']}", ""]
-    for name, entry in record["exercises"].items():
-        verdict = "passed" if entry["status"] == "passed" else entry["message"]
-        if entry["status"] == "passed" and entry["message"]:
-            verdict = f"passed ({entry['message']})"
-        lines.append(f"- **{name}** ({_number(entry['points'])}/{_number(entry['max_points'])}): {verdict}")
-    if record.get("notes"):
-        lines += ["", "While running your notebook:"] + [f"- {note}" for note in record["notes"]]
+    """One student's Markdown feedback for one chapter: per exercise, passed or the checker's message.
+
+    Written in the notebook's language (``record["lang"]``, English when absent):
+    the title, the points line, the status words and the notes' heading.
+    """
+    with speaking(record.get("lang", "en")):
+        lines = [tr("# {chapter}: feedback for {student}", chapter=chapter, student=student), "",
+                 tr("**Points: {points} / {max_points}** (status: {status})", points=_number(record["total"]),
+                    max_points=_number(record["max_total"]), status=tr(record["status"])), ""]
+        if record.get("message"):
+            lines += [tr("Note: {message}", message=record["message"]), ""]
+        for name, entry in record["exercises"].items():
+            verdict = tr("passed") if entry["status"] == "passed" else entry["message"]
+            if entry["status"] == "passed" and entry["message"]:
+                verdict = tr("passed ({message})", message=entry["message"])
+            lines.append(tr("- **{name}** ({points}/{max_points}): {verdict}", name=name, points=_number(entry["points"]),
+                            max_points=_number(entry["max_points"]), verdict=verdict))
+        if record.get("notes"):
+            lines += ["", tr("While running your notebook:")] + [f"- {note}" for note in record["notes"]]
     return "\n".join(lines) + "\n"
 
 

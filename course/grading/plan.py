@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from course.grading.options import GraderConfig, GradeOptions, GradingError
+from course.translation import notebook_language
 
 if TYPE_CHECKING:
     from course.grading.run import ResultCache
@@ -80,6 +81,7 @@ class JobSpec:
     temp_dir: str | None = None
     threads: int | None = None
     job_dir: str = ""
+    lang: str = "en"
 
 
 @dataclass
@@ -376,6 +378,8 @@ class Job:
     input_sets: dict[str, list] = field(default_factory=dict)
     input_errors: dict[str, str] = field(default_factory=dict)
     spec: JobSpec | None = None
+    #: The notebook's language (:func:`course.translation.notebook_language`): its checker messages and feedback use it.
+    lang: str = "en"
 
 
 @dataclass
@@ -495,7 +499,7 @@ def make_plan(submissions: str | Path, options: GradeOptions, cache: "ResultCach
             elif key in jobs:  # the same notebook twice (e.g. untouched): grade it once
                 jobs[key].students.append(student)
             else:
-                jobs[key] = Job([student], chapter, key, sha, notebook)
+                jobs[key] = Job([student], chapter, key, sha, notebook, lang=notebook_language(notebook))
     for job in jobs.values():
         _make_inputs(job, options)
         job.spec = _job_spec(job, options, sandbox)
@@ -530,6 +534,7 @@ def _job_spec(job: Job, options: GradeOptions, sandbox: "Sandbox | None") -> Job
         sandbox=sandbox,
         temp_dir=str(options.temp_dir) if options.temp_dir else None,
         threads=threads_per_job(options),
+        lang=job.lang,
     )
 
 
