@@ -132,6 +132,12 @@ def test_the_glossary_lists_words_to_avoid():
     assert _words_to_avoid()["池化"] == "汇聚"
 
 
+def test_the_message_catalogue_uses_the_glossary_terms_not_their_alternatives():
+    catalogue = polib.pofile(str(message_catalogue("zh", ROOT)))
+    found = [(entry.msgid[:40], word) for entry in catalogue for word in _words_to_avoid() if word in entry.msgstr]
+    assert found == [], "use the glossary's term (locale/zh/TERMINOLOGY.md)"
+
+
 @pytest.mark.parametrize("chapter", TRANSLATED)
 def test_translations_use_the_glossary_terms_not_their_alternatives(chapter):
     avoid = _words_to_avoid()
