@@ -16,6 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from course.translation import tr
+
 SOLUTIONS_DIR = Path("solutions")
 NOTEBOOKS_DIR = Path("notebooks")
 BUILD_DIR = Path("build")
@@ -26,7 +28,7 @@ LOCALE_ROOT = Path(".")
 def _project_dir(path: Path) -> Path:
     """Resolve a project folder relative to the current folder, with a clear error if absent."""
     if not path.is_dir():
-        raise SystemExit(f"error: no {path}/ folder here ({Path.cwd()}); run this command from the course's root folder.")
+        raise SystemExit(tr("error: no {path}/ folder here ({cwd}); run this command from the course's root folder.", path=path, cwd=Path.cwd()))
     return path
 
 
@@ -37,20 +39,21 @@ def cmd_data(args: argparse.Namespace) -> int:
         try:
             data.download_all()
         except (data.DatasetNotFoundError, data.MirrorConfigError) as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(tr("error: {error}", error=error), file=sys.stderr)
             return 1
     bad = 0
-    print(f"Keras dataset cache: {data.keras_cache_dir()}")
+    print(tr("Keras dataset cache: {path}", path=data.keras_cache_dir()))
     for status in data.dataset_status():
-        print(f"  {status.name:15s} {'cached' if status.cached else 'MISSING' if status.missing else 'CORRUPT'}")
+        state = tr("cached") if status.cached else tr("MISSING") if status.missing else tr("CORRUPT")
+        print(f"  {status.name:15s} {state}")
         for path in status.missing:
-            print(f"      missing: {path}")
+            print(tr("      missing: {path}", path=path))
         for path in status.corrupt:
-            print(f"      corrupt (checksum does not match): {path}")
+            print(tr("      corrupt (checksum does not match): {path}", path=path))
         bad += not status.cached
     if bad:
-        print("Fix: run `course data --download` (it replaces corrupt files); where the origins are blocked, "
-              f"set {data.MIRROR_ENV} to a mirror first (see `help(course.data.data_mirrors)`).")
+        print(tr("Fix: run `course data --download` (it replaces corrupt files); where the origins are blocked, "
+                 "set {variable} to a mirror first (see `help(course.data.data_mirrors)`).", variable=data.MIRROR_ENV))
     return 1 if bad else 0
 
 
@@ -61,28 +64,28 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     try:
         report = write_student_notebooks(solutions, notebooks, check_only=args.check)
     except MarkerError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(tr("error: {error}", error=error), file=sys.stderr)
         return 2
     for path in report.orphans:
-        print(f"note: {path} has no solution notebook; left untouched.")
+        print(tr("note: {path} has no solution notebook; left untouched.", path=path))
     for path in _unregistered(solutions):
-        print(f"note: {path} is not a chapter in course/chapters.py, so no checker, bench or grader knows it "
-              "(see CONTRIBUTING.md, 'Adding a chapter').")
+        print(tr("note: {path} is not a chapter in course/chapters.py, so no checker, bench or grader knows it "
+                 "(see CONTRIBUTING.md, 'Adding a chapter').", path=path))
     translated = _translated_notebooks(solutions, notebooks, args.check)
     if args.check:
         for path in report.metadata:
-            print(f"stale: {path}: its nbgrader cell metadata is out of date (run `course notebooks` to update it)")
+            print(tr("stale: {path}: its nbgrader cell metadata is out of date (run `course notebooks` to update it)", path=path))
         for path in report.stale:
-            print(f"stale: {path} (run `course notebooks` to regenerate it)")
+            print(tr("stale: {path} (run `course notebooks` to regenerate it)", path=path))
         if not report.stale and not report.metadata:
-            print(f"{notebooks}/ is in sync with {solutions}/.")
+            print(tr("{notebooks}/ is in sync with {solutions}/.", notebooks=notebooks, solutions=solutions))
         return 1 if report.stale or report.metadata or translated else 0
     for path in report.metadata:
-        print(f"updated the nbgrader cell metadata of {path}")
+        print(tr("updated the nbgrader cell metadata of {path}", path=path))
     for path in report.written:
-        print(f"wrote {path}")
+        print(tr("wrote {path}", path=path))
     if not report.written:
-        print(f"{notebooks}/ was already in sync with {solutions}/.")
+        print(tr("{notebooks}/ was already in sync with {solutions}/.", notebooks=notebooks, solutions=solutions))
     return 0
 
 
@@ -95,17 +98,19 @@ def _translated_notebooks(solutions: Path, notebooks: Path, check: bool) -> int:
         try:
             report = write_translated_notebooks(solutions, notebooks, lang, root=LOCALE_ROOT, check_only=check)
         except (OSError, ValueError) as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(tr("error: {error}", error=error), file=sys.stderr)
             problems += 1
             continue
         for chapter in report.untranslated:
-            print(f"note: {chapter} is not translated into {lang} yet (no {LOCALE_ROOT / 'locale' / lang / 'notebooks' / chapter}.po).")
+            print(tr("note: {chapter} is not translated into {lang} yet (no {path}.po).", chapter=chapter, lang=lang,
+                     path=LOCALE_ROOT / "locale" / lang / "notebooks" / chapter))
         for drift in report.drift:
-            print(f"{'drift' if check else 'warning'}: {drift}")
+            print(tr("drift: {drift}", drift=drift) if check else tr("warning: {drift}", drift=drift))
         for path in report.stale if check else report.written:
-            print(f"stale: {path} (run `course notebooks` to regenerate it)" if check else f"wrote {path}")
+            print(tr("stale: {path} (run `course notebooks` to regenerate it)", path=path) if check else tr("wrote {path}", path=path))
         if check and not report.stale and not report.drift:
-            print(f"{notebooks / lang}/ is in sync with {solutions}/ and the {lang} catalogues.")
+            print(tr("{notebooks}/ is in sync with {solutions}/ and the {lang} catalogues.", notebooks=notebooks / lang, solutions=solutions,
+                     lang=lang))
         problems += len(report.drift) + (len(report.stale) if check else 0)
     return problems
 
@@ -119,29 +124,30 @@ def cmd_translations(args: argparse.Namespace) -> int:
     try:
         chapters = [resolve(name) for name in dict.fromkeys(args.chapters)] or translated_chapters(args.lang, LOCALE_ROOT)
     except UnknownChapterError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(tr("error: {error}", error=error), file=sys.stderr)
         return 2
     if not chapters:
-        print(f"no {args.lang} catalogue yet; start one with `course translations --update 01`.")
+        print(tr("no {lang} catalogue yet; start one with `course translations --update 01`.", lang=args.lang))
         return 0
     problems = 0
     for chapter in chapters:
         if args.update:
             path, update = update_chapter_catalogue(chapter, solutions, args.lang, LOCALE_ROOT)
-            print(f"{path}: {len(update.added)} new entries to translate, {len(update.fuzzy)} marked fuzzy "
-                  f"(the English changed; the translation is kept for review), {len(update.obsolete)} marked obsolete "
-                  "(their cells are gone; the text is kept as #~ lines)")
+            print(tr("{path}: {added} new entries to translate, {fuzzy} marked fuzzy (the English changed; the translation is kept "
+                     "for review), {obsolete} marked obsolete (their cells are gone; the text is kept as #~ lines)", path=path,
+                     added=len(update.added), fuzzy=len(update.fuzzy), obsolete=len(update.obsolete)))
             continue
         import nbformat
 
         path = catalogue_path(chapter, args.lang, LOCALE_ROOT)
         if not path.exists():
-            print(f"{chapter}: not translated into {args.lang} yet (no {path}).")
+            print(tr("{chapter}: not translated into {lang} yet (no {path}).", chapter=chapter, lang=args.lang, path=path))
             continue
         po = load_catalogue(path)
         drift = catalogue_drift(nbformat.read(solutions / f"{chapter}.ipynb", as_version=4), po, f"{chapter}.ipynb", str(path))
         done = sum(1 for e in po if e.translated() and not e.obsolete)
-        print(f"{path}: {done} of {sum(1 for e in po if not e.obsolete)} entries translated, {len(drift)} problems.")
+        print(tr("{path}: {done} of {total} entries translated, {problems} problems.", path=path, done=done,
+                 total=sum(1 for e in po if not e.obsolete), problems=len(drift)))
         for line in drift:
             print(f"  {line}")
         problems += len(drift)
@@ -161,12 +167,12 @@ def cmd_figures(args: argparse.Namespace) -> int:
     if args.check:
         stale = figures.stale_figures(args.out)
         for path in stale:
-            print(f"stale: {path} (run `course figures` to draw it again)")
+            print(tr("stale: {path} (run `course figures` to draw it again)", path=path))
         if not stale:
-            print(f"{args.out}/ is up to date with course/figures.py.")
+            print(tr("{folder}/ is up to date with course/figures.py.", folder=args.out))
         return 1 if stale else 0
     for path in figures.write_figures(args.out):
-        print(f"wrote {path}")
+        print(tr("wrote {path}", path=path))
     return 0
 
 
@@ -181,11 +187,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             paths = [solutions / (f"{name}.ipynb" if (solutions / f"{name}.ipynb").exists() else chapter(name).notebook)
                      for name in dict.fromkeys(args.chapters)]
         except UnknownChapterError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(tr("error: {error}", error=error), file=sys.stderr)
             return 2
         missing = [path for path in paths if not path.exists()]
         if missing:
-            print(f"error: no {', '.join(map(str, missing))} here; run this command from the course's root folder.", file=sys.stderr)
+            print(tr("error: no {paths} here; run this command from the course's root folder.", paths=", ".join(map(str, missing))),
+                  file=sys.stderr)
             return 2
     out = Path(args.out)
     if args.lang != "en":
@@ -193,11 +200,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         untranslated = [path.stem for path in paths if not catalogue_path(path.stem, args.lang, LOCALE_ROOT).exists()]
         if untranslated and not args.chapters:  # by default, every chapter translated so far
-            print(f"note: not translated into {args.lang} yet, so not run: {', '.join(untranslated)}.")
+            print(tr("note: not translated into {lang} yet, so not run: {chapters}.", lang=args.lang, chapters=", ".join(untranslated)))
             paths = [path for path in paths if path.stem not in untranslated]
         elif untranslated:
-            print(f"error: not translated into {args.lang} yet: {', '.join(untranslated)}; name the chapters that are "
-                  f"(their catalogues are in locale/{args.lang}/notebooks/).", file=sys.stderr)
+            print(tr("error: not translated into {lang} yet: {chapters}; name the chapters that are "
+                     "(their catalogues are in locale/{lang}/notebooks/).", lang=args.lang, chapters=", ".join(untranslated)), file=sys.stderr)
             return 2
         out = out / args.lang  # two folders down, as notebooks/zh/: the figure links fit
         paths = write_translated_solutions(paths, out / "source", args.lang, LOCALE_ROOT)
@@ -209,12 +216,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         runs = run_notebooks(paths, out, timeout=args.cell_timeout, console=console)
     except KeyboardInterrupt:
-        print(f"interrupted: the notebooks finished before are in {out}/.", file=sys.stderr)
+        print(tr("interrupted: the notebooks finished before are in {folder}/.", folder=out), file=sys.stderr)
         return 130
     console.print(summary_table(runs))
     failed = [run.name for run in runs if not run.ok]
     if failed:
-        print(f"{len(failed)} of {len(runs)} notebooks failed: {', '.join(failed)}.", file=sys.stderr)
+        print(tr("{failed} of {total} notebooks failed: {names}.", failed=len(failed), total=len(runs), names=", ".join(failed)), file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -226,7 +233,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     try:
         record = bench.run_bench(args.chapter, Path(args.out) if args.out else None, part=args.part)
     except bench.BenchError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(tr("error: {error}", error=error), file=sys.stderr)
         return 2
     return 1 if record["targets_met"] is False else 0
 
@@ -246,18 +253,18 @@ def cmd_grade(args: argparse.Namespace) -> int:
         )
         if args.merge:
             if args.submissions:
-                raise GradingError("--merge takes JSON files only; leave out SUBMISSIONS.")
+                raise GradingError(tr("--merge takes JSON files only; leave out SUBMISSIONS."))
             # the merged grades carry each student's LMS identity, so the layout is the LMS's own
             options = GradeOptions(**{name: value for name, value in {**lms, "layout": args.layout or args.lms}.items() if value is not None})
             options.validate()
             data = merge(args.merge, args.out, args.json, args.feedback)
-            print(f"merged {len(args.merge)} files: {len(data['students'])} students -> {args.out}")
+            print(tr("merged {files} files: {students} students -> {out}", files=len(args.merge), students=len(data["students"]), out=args.out))
             print(render_statistics(data["statistics"]), end="")
             if options.lms:
-                print(f"{options.lms.title()} gradebook -> {export_gradebook(data, options, args.out)}")
+                print(tr("{lms} gradebook -> {path}", lms=options.lms.title(), path=export_gradebook(data, options, args.out)))
             return 0
         if not args.submissions:
-            raise GradingError("give the SUBMISSIONS folder (one sub-folder per student) or LMS download, or --merge FILES.")
+            raise GradingError(tr("give the SUBMISSIONS folder (one sub-folder per student) or LMS download, or --merge FILES."))
         given = dict(
             mode="full" if args.full else None,
             cell_timeout=args.cell_timeout,
@@ -281,23 +288,25 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
         def progress(student: str, chapter: str, record: dict, cached: bool) -> None:
             seconds = record.get("seconds", {}).get("job", 0) if not cached else 0
-            how = "cached" if cached else f"{seconds:.0f} s"
-            print(f"  {student:20s} {chapter:15s} {record['status']:8s} {record['total']:g}/{record['max_total']:g} ({how})", flush=True)
+            how = tr("cached") if cached else tr("{seconds:.0f} s", seconds=seconds)
+            status = tr(record["status"])  # a record status ("graded", "timeout"...), in the user's language
+            print(f"  {student:20s} {chapter:15s} {status:8s} {record['total']:g}/{record['max_total']:g} ({how})", flush=True)
 
         report = grade(args.submissions, args.out, options, json_out=args.json, feedback_dir=args.feedback, progress=progress)
     except GradingError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(tr("error: {error}", error=error), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"interrupted: {args.out} was left as it was; run the same command again to resume (finished notebooks are cached).", file=sys.stderr)
+        print(tr("interrupted: {out} was left as it was; run the same command again to resume (finished notebooks are cached).", out=args.out),
+              file=sys.stderr)
         return 130
     for line in describe_intake(report.data.get("lms")):
         print(line)
-    print(f"graded {len(report.data['students'])} students in {report.seconds:.0f} s "
-          f"({report.executed} notebooks run, {report.cached} from the cache) -> {args.out}")
+    print(tr("graded {students} students in {seconds:.0f} s ({executed} notebooks run, {cached} from the cache) -> {out}",
+             students=len(report.data["students"]), seconds=report.seconds, executed=report.executed, cached=report.cached, out=args.out))
     print(render_statistics(report.data["statistics"]), end="")
     if report.gradebook:
-        print(f"{options.lms.title()} gradebook -> {report.gradebook}")
+        print(tr("{lms} gradebook -> {path}", lms=options.lms.title(), path=report.gradebook))
     return 0
 
 
@@ -306,7 +315,7 @@ def _split_pair(text: str, option: str = "--checks", form: str = "CHAPTER=MODULE
     if not sep or not chapter or not value:
         from course.grading import GradingError
 
-        raise GradingError(f"{option} {text!r}: expected {form}, e.g. {example}.")
+        raise GradingError(tr("{option} {text}: expected {form}, e.g. {example}.", option=option, text=repr(text), form=form, example=example))
     return chapter, value
 
 

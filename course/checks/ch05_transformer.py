@@ -44,7 +44,9 @@ from course.checks import core
 from course.checks.core import (
     ERROR, FLOAT_ARRAY, NOT_ACCEPTED, NOT_DONE, Exercise, FunctionExercise, Guard, HintedFunctionExercise, ModelExercise,
     Outcome, TrainingBudget, call_answer, compare_arrays, describe_type, describe_value, one_line, same_values, type_phrase, upcast,
+    with_hint,
 )
+from course.translation import N_, tr
 
 CHAPTER = "05_transformer"
 #: Where the references live; every exercise of the chapter forbids the whole module.
@@ -90,7 +92,7 @@ class ConsistentlyHintedExercise(HintedFunctionExercise):
         answered = [(args, outcome.value) for args, outcome in zip(inputs, outcomes) if outcome.ok]
         for wrong, hint in self.mistakes:
             if all(self._gives(wrong, args, value) for args, value in answered):
-                result.message = result.message.rstrip(".") + f". Hint: {hint}"
+                result.message = with_hint(result.message, hint)
                 return result
         return HintedFunctionExercise.judge(self, inputs, outcomes)
 
@@ -162,18 +164,18 @@ def _attention_cases(rng):
 def _describe_attention(args):
     q, k, v = args[:3]
     mask = args[3] if len(args) > 3 else None
-    text = f"q {np.shape(q)}, k {np.shape(k)}, v {np.shape(v)}, {np.asarray(q).dtype}"
+    text = tr("q {q}, k {k}, v {v}, {dtype}", q=np.shape(q), k=np.shape(k), v=np.shape(v), dtype=np.asarray(q).dtype)
     if len(args) == 3:
-        text += ", mask left at its default"
+        text += tr(", mask left at its default")
     elif mask is None:
-        text += ", mask=None"
+        text += tr(", mask=None")
     else:
-        text += f", mask {np.shape(mask)}"
+        text += tr(", mask {shape}", shape=np.shape(mask))
         full = np.broadcast_to(np.asarray(mask), _scores(q, k, None).shape)
         if np.any(np.all(full == 0, axis=-1)):
-            text += " with query rows whose keys are all blocked"
+            text += tr(" with query rows whose keys are all blocked")
     if np.abs(_scores(q, k, None)).max() > 100:
-        text += ", scores in the hundreds"
+        text += tr(", scores in the hundreds")
     return text
 
 
@@ -207,9 +209,9 @@ def _attention_mistake(kind):
 
 
 #: -inf scores and weights masked after the softmax then renormalised both give 0/0 on exactly those rows.
-_NAN_WHEN_ALL_BLOCKED = ("a query whose keys are all blocked gets NaN here (0/0, from -inf scores or from weights masked after the "
-                         "softmax and renormalised): replace the blocked scores by -1e9 BEFORE the softmax, as the statement says; "
-                         "then such a query gets equal weights on every key, and its output is the mean of the rows of v.")
+_NAN_WHEN_ALL_BLOCKED = N_("a query whose keys are all blocked gets NaN here (0/0, from -inf scores or from weights masked after the "
+                            "softmax and renormalised): replace the blocked scores by -1e9 BEFORE the softmax, as the statement says; "
+                            "then such a query gets equal weights on every key, and its output is the mean of the rows of v.")
 
 scaled_dot_product_attention = ConsistentlyHintedExercise(
     CHAPTER, "scaled_dot_product_attention", "scaled_dot_product_attention", 2.0,
@@ -219,18 +221,18 @@ scaled_dot_product_attention = ConsistentlyHintedExercise(
     rtol=1e-4, atol=1e-5, describe_case=_describe_attention, returns=FLOAT_ARRAY,
     arg_names=("q", "k", "v", "mask"), read_only=("q", "k", "v", "mask"),
     mistakes=[
-        (_attention_mistake("no scale"), "divide the scores by sqrt(d_k), d_k = q.shape[-1]."),
-        (_attention_mistake("scale by d_v"), "d_k is the width of the queries and keys, q.shape[-1], not of the values."),
-        (_attention_mistake("axis -2"), "the softmax runs over the keys: the last axis of the scores."),
-        (_attention_mistake("inverted"), "mask 1 means 'may attend', 0 means 'blocked': set the blocked scores to -1e9."),
-        (_attention_mistake("weights masked"), "mask the scores before the softmax (so the weights still sum to 1), not the weights after it."),
+        (_attention_mistake("no scale"), N_("divide the scores by sqrt(d_k), d_k = q.shape[-1].")),
+        (_attention_mistake("scale by d_v"), N_("d_k is the width of the queries and keys, q.shape[-1], not of the values.")),
+        (_attention_mistake("axis -2"), N_("the softmax runs over the keys: the last axis of the scores.")),
+        (_attention_mistake("inverted"), N_("mask 1 means 'may attend', 0 means 'blocked': set the blocked scores to -1e9.")),
+        (_attention_mistake("weights masked"), N_("mask the scores before the softmax (so the weights still sum to 1), not the weights after it.")),
         (_attention_mistake("-inf"), _NAN_WHEN_ALL_BLOCKED),
         (_attention_mistake("weights masked, renormalised"), _NAN_WHEN_ALL_BLOCKED),
-        (_attention_mistake("added"), "replace the blocked scores by -1e9 (np.where(mask > 0, scores, -1e9)) rather than adding -1e9 to "
-                                      "them: added in float64, the scores keep their differences, so a query whose keys are all "
-                                      "blocked does not get equal weights."),
-        (_attention_mistake("no max"), "subtract each row's maximum from the scores before np.exp (chapter 1's stable softmax): "
-                                       "exp of scores in the hundreds overflows."),
+        (_attention_mistake("added"), N_("replace the blocked scores by -1e9 (np.where(mask > 0, scores, -1e9)) rather than adding -1e9 to "
+                                         "them: added in float64, the scores keep their differences, so a query whose keys are all "
+                                         "blocked does not get equal weights.")),
+        (_attention_mistake("no max"), N_("subtract each row's maximum from the scores before np.exp (chapter 1's stable softmax): "
+                                          "exp of scores in the hundreds overflows.")),
     ],
 )
 
@@ -247,10 +249,10 @@ causal_mask = ConsistentlyHintedExercise(
     reference=f"{REFERENCES}:causal_mask", rtol=0.0, atol=1e-6, returns=FLOAT_ARRAY, arg_names=("n",),
     describe_case=lambda args: f"n = {args[0]}",
     mistakes=[
-        (lambda n: np.triu(np.ones((n, n))), "row i is query i: it may see keys 0..i, the lower triangle (np.tril)."),
-        (lambda n: np.tril(np.ones((n, n)), -1), "a position may attend to itself: keep the diagonal."),
-        (lambda n: np.triu(np.ones((n, n)), 1), "that marks the future (j > i) with 1; the mask is 1 where query i MAY look: np.tril."),
-        (lambda n: np.where(np.tril(np.ones((n, n))) > 0, 0.0, NEG), "return the 0/1 mask; the attention function turns 0 into -1e9."),
+        (lambda n: np.triu(np.ones((n, n))), N_("row i is query i: it may see keys 0..i, the lower triangle (np.tril).")),
+        (lambda n: np.tril(np.ones((n, n)), -1), N_("a position may attend to itself: keep the diagonal.")),
+        (lambda n: np.triu(np.ones((n, n)), 1), N_("that marks the future (j > i) with 1; the mask is 1 where query i MAY look: np.tril.")),
+        (lambda n: np.where(np.tril(np.ones((n, n))) > 0, 0.0, NEG), N_("return the 0/1 mask; the attention function turns 0 into -1e9.")),
     ],
 )
 
@@ -282,8 +284,9 @@ def _mha_cases(rng):
 
 
 def _describe_mha(args):
-    mask = "mask left at its default" if len(args) == 10 else "mask=None" if args[10] is None else f"mask {args[10].shape}"
-    return f"query {args[0].shape}, value {args[1].shape}, {args[2].shape[1]} heads of width {args[2].shape[2]}, {mask}"
+    mask = tr("mask left at its default") if len(args) == 10 else "mask=None" if args[10] is None else tr("mask {shape}", shape=args[10].shape)
+    return tr("query {query}, value {value}, {heads} heads of width {width}, {mask}", query=args[0].shape, value=args[1].shape,
+              heads=args[2].shape[1], width=args[2].shape[2], mask=mask)
 
 
 def _mha_mistake(kind):
@@ -314,8 +317,8 @@ def _mha_mistake(kind):
     return wrong
 
 
-_AVERAGED = ("the heads are combined by concatenation, Concat(head_1, ..., head_h) W^O, which with Keras's weights is the SUM "
-             "over heads of head_i W^O_i (einsum 'bhtk,hkd->btd'), not their average.")
+_AVERAGED = N_("the heads are combined by concatenation, Concat(head_1, ..., head_h) W^O, which with Keras's weights is the SUM "
+               "over heads of head_i W^O_i (einsum 'bhtk,hkd->btd'), not their average.")
 
 # Mutants of the reference that this checker lets through, and why they are right (tools/mutate_references.py):
 # mutation multi_head_attention: `k = np.einsum("bsd,dhk->bhsk", value, wk) + bk[None, :, None, :]`
@@ -331,13 +334,13 @@ multi_head_attention = ConsistentlyHintedExercise(
     arg_names=("query", "value", "wq", "bq", "wk", "bk", "wv", "bv", "wo", "bo", "mask"),
     read_only=("query", "value", "wq", "bq", "wk", "bk", "wv", "bv", "wo", "bo", "mask"),
     mistakes=[
-        (_mha_mistake("no output bias"), "add the output bias bo."),
+        (_mha_mistake("no output bias"), N_("add the output bias bo.")),
         (_mha_mistake("heads averaged"), _AVERAGED),
         (_mha_mistake("mean of heads projected"), _AVERAGED),
-        (_mha_mistake("keys from query"), "the keys come from `value` (as in Keras when no separate key is given), not from `query`."),
-        (_mha_mistake("mask without head axis"), "insert a head axis into the mask, mask[:, None], so that each example's mask "
-                                                 "applies to all of its heads."),
-        (_mha_mistake("scale by d_model"), "each head's scores are divided by sqrt(head_dim), the width of its queries, not sqrt(d_model)."),
+        (_mha_mistake("keys from query"), N_("the keys come from `value` (as in Keras when no separate key is given), not from `query`.")),
+        (_mha_mistake("mask without head axis"), N_("insert a head axis into the mask, mask[:, None], so that each example's mask "
+                                                    "applies to all of its heads.")),
+        (_mha_mistake("scale by d_model"), N_("each head's scores are divided by sqrt(head_dim), the width of its queries, not sqrt(d_model).")),
     ],
 )
 
@@ -361,7 +364,7 @@ def _pe_mistake(kind):
     return wrong
 
 
-_SHARED_FREQUENCY = "columns 2i and 2i+1 share one frequency: the exponent is 2i/d_model with i = column // 2."
+_SHARED_FREQUENCY = N_("columns 2i and 2i+1 share one frequency: the exponent is 2i/d_model with i = column // 2.")
 
 positional_encoding = ConsistentlyHintedExercise(
     CHAPTER, "positional_encoding", "positional_encoding", 1.0,
@@ -371,13 +374,13 @@ positional_encoding = ConsistentlyHintedExercise(
     forbidden=(REFERENCES, "course.models:sinusoidal_positional_encoding"),
     cases=lambda rng: [(1, 4), (3, 2), (10, 8), (50, 16), (int(rng.integers(5, 40)), 2 * int(rng.integers(2, 33)))],
     reference=f"{REFERENCES}:positional_encoding", rtol=1e-4, atol=1e-4, returns=FLOAT_ARRAY, arg_names=("length", "d_model"),
-    describe_case=lambda args: f"length={args[0]}, d_model={args[1]}",
+    describe_case=lambda args: tr("length={length}, d_model={d_model}", length=args[0], d_model=args[1]),
     mistakes=[
-        (_pe_mistake("blocks"), "interleave: sine in the even columns 0, 2, 4..., cosine in the odd columns 1, 3, 5..."),
+        (_pe_mistake("blocks"), N_("interleave: sine in the even columns 0, 2, 4..., cosine in the odd columns 1, 3, 5...")),
         (_pe_mistake("column"), _SHARED_FREQUENCY),
         (_pe_mistake("2 column"), _SHARED_FREQUENCY),
-        (_pe_mistake("swapped"), "sine goes in the even columns (0, 2, ...), cosine in the odd ones: row 0 is [0, 1, 0, 1, ...]."),
-        (_pe_mistake("from 1"), "positions start at 0: the first row is pos = 0, [0, 1, 0, 1, ...]."),
+        (_pe_mistake("swapped"), N_("sine goes in the even columns (0, 2, ...), cosine in the odd ones: row 0 is [0, 1, 0, 1, ...].")),
+        (_pe_mistake("from 1"), N_("positions start at 0: the first row is pos = 0, [0, 1, 0, 1, ...].")),
     ],
 )
 
@@ -394,29 +397,31 @@ class WordsExercise(HintedFunctionExercise):
     def collect(self, value: Any) -> Any:
         if isinstance(value, (list, tuple)) and all(isinstance(w, str) for w in value):
             return {"words": list(value)}
-        return {"returned": type_phrase(describe_type(value)) if not hasattr(value, "__next__") else "a generator"}
+        return {"returned": type_phrase(describe_type(value)) if not hasattr(value, "__next__") else tr("a generator")}
 
     def judge(self, inputs, outcomes):
         if len(outcomes) != len(inputs):
-            return self.result(False, "no result came back for some test cases.", ERROR)
+            return self.result(False, tr("no result came back for some test cases."), ERROR)
         for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
             pieces = args[0]
-            case = f"case {i + 1} (pieces {pieces[:8]}{'...' if len(pieces) > 8 else ''})"
+            case = tr(core.CASE, number=i + 1, description=tr("pieces {pieces}{more}", pieces=pieces[:8], more="..." if len(pieces) > 8 else ""))
             if not outcome.ok:
                 return self.error_result(outcome, f" on {case}")
             if "words" not in outcome.value:
-                return self.result(False, f"{case}: return a list of strings; got {outcome.value.get('returned')}.")
+                return self.result(False, tr("{case}: return a list of strings; got {got}.", case=case, got=outcome.value.get("returned")))
             got, expected = outcome.value["words"], self.expected(*args)
             if got == expected:
                 continue
             if len(got) != len(expected):
-                problem = f"{case}: expected {len(expected)} words, got {len(got)}: {one_line(repr(got), 120)}"
+                problem = tr("{case}: expected {expected} words, got {count}: {words}", case=case, expected=len(expected), count=len(got),
+                             words=one_line(repr(got), 120))
             else:
                 j = next(j for j, (a, b) in enumerate(zip(got, expected)) if a != b)
-                problem = f"{case}: word {j} is {got[j]!r}; expected {expected[j]!r}"
+                problem = tr("{case}: word {index} is {got}; expected {expected}", case=case, index=j, got=repr(got[j]), expected=repr(expected[j]))
             hint = self.hint(args, got)
-            return self.result(False, problem + (f". Hint: {hint}" if hint else "."))
-        return self.result(True, f"correct on all {len(inputs)} token lists.")
+            # (not with_hint: a word list cut to "..." keeps its dots before the hint)
+            return self.result(False, problem + tr(core.HINT, hint=tr(hint)) if hint else tr("{problem}.", problem=problem))
+        return self.result(True, tr("correct on all {count} token lists.", count=len(inputs)))
 
     def hint(self, args, value):
         for wrong, hint in self.mistakes:
@@ -465,10 +470,10 @@ pieces_to_words = WordsExercise(
     forbidden=(REFERENCES,), cases=_pieces_cases, reference=f"{REFERENCES}:pieces_to_words",
     arg_names=("pieces",), read_only=("pieces",),
     mistakes=[
-        (_words_mistake("specials kept"), "drop the special tokens [CLS], [SEP] and [PAD]."),
-        (_words_mistake("hashes kept"), "drop the '##' when gluing a piece to the previous word."),
-        (_words_mistake("pieces as words"), "a piece starting with '##' continues the previous word: glue it on, do not start a new word."),
-        (_words_mistake("space"), "glue the piece to the previous word without a space."),
+        (_words_mistake("specials kept"), N_("drop the special tokens [CLS], [SEP] and [PAD].")),
+        (_words_mistake("hashes kept"), N_("drop the '##' when gluing a piece to the previous word.")),
+        (_words_mistake("pieces as words"), N_("a piece starting with '##' continues the previous word: glue it on, do not start a new word.")),
+        (_words_mistake("space"), N_("glue the piece to the previous word without a space.")),
     ],
 )
 
@@ -494,7 +499,8 @@ def _pool_cases(rng):
 
 def _describe_pool(args):
     h, m = args
-    return f"sequence_output {h.shape}, {h.dtype}, padding_mask {m.shape}, {m.dtype}, real tokens per sentence {m.sum(axis=1).astype(int).tolist()}"
+    return tr("sequence_output {h_shape}, {h_dtype}, padding_mask {m_shape}, {m_dtype}, real tokens per sentence {counts}", h_shape=h.shape,
+              h_dtype=h.dtype, m_shape=m.shape, m_dtype=m.dtype, counts=m.sum(axis=1).astype(int).tolist())
 
 
 mean_pool = ConsistentlyHintedExercise(
@@ -504,12 +510,12 @@ mean_pool = ConsistentlyHintedExercise(
     cases=_pool_cases, reference=f"{REFERENCES}:mean_pool", rtol=1e-4, atol=1e-5, describe_case=_describe_pool,
     returns=FLOAT_ARRAY, arg_names=("sequence_output", "padding_mask"), read_only=("sequence_output", "padding_mask"),
     mistakes=[
-        (lambda h, m: np.asarray(h, np.float64).mean(axis=1), "average over the real tokens only: multiply by the mask and divide by the mask's sum."),
+        (lambda h, m: np.asarray(h, np.float64).mean(axis=1), N_("average over the real tokens only: multiply by the mask and divide by the mask's sum.")),
         (lambda h, m: (np.asarray(h, np.float64) * np.asarray(m)[..., None]).mean(axis=1),
-         "divide by the number of real tokens (mask.sum), not by the padded length."),
-        (lambda h, m: (np.asarray(h, np.float64) * np.asarray(m)[..., None]).sum(axis=1), "divide the sum by the number of real tokens of each sentence."),
+         N_("divide by the number of real tokens (mask.sum), not by the padded length.")),
+        (lambda h, m: (np.asarray(h, np.float64) * np.asarray(m)[..., None]).sum(axis=1), N_("divide the sum by the number of real tokens of each sentence.")),
         (lambda h, m: (np.asarray(h, np.float64) * np.asarray(m)[..., None]).sum(axis=1) / np.asarray(m).sum(),
-         "divide each sentence's sum by ITS number of real tokens (mask.sum(axis=1)), not by the whole batch's."),
+         N_("divide each sentence's sum by ITS number of real tokens (mask.sum(axis=1)), not by the whole batch's.")),
     ],
 )
 
@@ -551,7 +557,7 @@ HEAD_SEPARATION, HEAD_NOISE = 0.6, 0.3
 #: at full size (Adam 1e-4: 0.870-0.895, Adam 3e-5: 0.62-0.71, SGD 1e-2: 0.70-0.72), hence the chapter's 40 epochs.
 #: The cost: 1,280 steps of a small Dense model, a few seconds on a CPU (longer on a loaded one).
 HEAD_BUDGET = TrainingBudget(epochs=40, train_examples=2000, batch_size=64, test_examples=500, min_score=0.85,
-                             examples="feature vectors")
+                             examples=N_("feature vectors"))
 
 
 @lru_cache(maxsize=1)
@@ -590,7 +596,7 @@ def head_score(predictions: np.ndarray) -> float:
     y = _synthetic_features()[1][HEAD_BUDGET.train_examples:]
     p = np.asarray(predictions)
     if p.shape != (len(y), 1):
-        raise ValueError(f"expected predictions of shape {(len(y), 1)}, got {p.shape}")
+        raise ValueError(tr("expected predictions of shape {expected}, got {got}", expected=(len(y), 1), got=p.shape))
     return float(np.mean((p[:, 0] > 0.5).astype(int) == y))
 
 
@@ -620,9 +626,11 @@ class HeadExercise(ModelExercise):
 
     def structure_verdict(self, case: dict, value: dict) -> str | None:
         problem = super().structure_verdict(case, value)
-        if problem and problem.startswith("the compiled loss is not") and _binary_label_smoothing(case, (value.get("loss") or {}).get("integer")):
+        # the loss is the problem (compared as text in the learner's language, which both messages are in)
+        loss_problem = problem and self.loss is not None and problem == core._loss_problem(self.loss, case, value.get("loss"))
+        if loss_problem and _binary_label_smoothing(case, (value.get("loss") or {}).get("integer")):
             if self.max_params is not None and value.get("params", 0) > self.max_params:
-                return f"the model has {value['params']:,} parameters; the budget is {self.max_params:,}"
+                return tr("the model has {params:,} parameters; the budget is {budget:,}", params=value["params"], budget=self.max_params)
             return None
         return problem
 
@@ -633,7 +641,7 @@ build_classifier_head = HeadExercise(
     forbidden=(REFERENCES, "course.models:build_feature_head"),
     build_args=(HEAD_FEATURES,), probe=head_probe, output_shape=(1,), output="probability", loss="binary_crossentropy",
     max_params=HEAD_MAX_PARAMS, train=head_train, test_inputs=head_test_inputs, score=head_score, budget=HEAD_BUDGET,
-    score_name="held-out accuracy", reference=f"{REFERENCES}:build_classifier_head",
+    score_name=N_("held-out accuracy"), reference=f"{REFERENCES}:build_classifier_head",
 )
 
 
@@ -764,10 +772,12 @@ class ResidualBlockExercise(Exercise):
         if not built.ok:
             return built
         if not isinstance(built.value, keras.KerasTensor):
-            return Outcome(error=NOT_ACCEPTED, detail=f"must return the block's output, a Keras tensor; it returned {describe_value(built.value)}")
+            return Outcome(error=NOT_ACCEPTED, detail=tr("must return the block's output, a Keras tensor; it returned {value}",
+                                                         value=describe_value(built.value)))
         model = call_answer(keras.Model, inputs, built.value)
         if not model.ok:
-            return Outcome(error=model.error, detail=f"could not make a model from the block's input to its output: {model.detail}")
+            return Outcome(error=model.error, detail=tr("could not make a model from the block's input to its output: {detail}",
+                                                        detail=model.detail))
         model = model.value
         convs, norms = _block_layers(model)
         value = {"params": int(model.count_params()), "shape": list(model.outputs[0].shape[1:]),
@@ -784,79 +794,89 @@ class ResidualBlockExercise(Exercise):
             if guard.hit:
                 return guard.outcome()
             if not out.ok:
-                return Outcome(error=out.error, detail=f"running the block failed: {out.detail}")
+                return Outcome(error=out.error, detail=tr("running the block failed: {detail}", detail=out.detail))
             value["outputs"].append(out.value)
         return Outcome(value=value)
 
     def judge(self, inputs, outcomes):
         if len(outcomes) != len(inputs):
-            return self.result(False, "no result came back for some test cases.", ERROR)
+            return self.result(False, tr("no result came back for some test cases."), ERROR)
         for i, (case, outcome) in enumerate(zip(inputs, outcomes), start=1):
             x, filters, stride = case["x"], case["filters"], case["stride"]
             c_in = x.shape[-1]
-            where = f"case {i} (input {x.shape[1:]}, filters={filters}, stride={stride})"
+            where = tr(core.CASE, number=i, description=tr("input {shape}, filters={filters}, stride={stride}", shape=x.shape[1:],
+                                                             filters=filters, stride=stride))
             if not outcome.ok:
                 result = self.error_result(outcome, f" on {where}")
                 if outcome.error not in (NOT_ACCEPTED, core.USES_REFERENCE, "NotImplementedError") and stride != 1 and c_in == filters \
                         and "shape" in outcome.detail.lower():
-                    result.message += (" Hint: with stride 2 the shortcut must shrink the image too: use the 1x1 projection whenever "
-                                       "stride != 1 OR the channels change.")
+                    result.message += tr(" Hint: {hint}", hint=tr("with stride 2 the shortcut must shrink the image too: use the 1x1 "
+                                                                  "projection whenever stride != 1 OR the channels change."))
                 return result
             problem = self._problem(case, outcome.value, where)
             if problem:
                 return self.result(False, problem)
-        return self.result(True, f"shapes, parameter counts and outputs with the checker's weights match the reference on all {len(inputs)} blocks.")
+        return self.result(True, tr("shapes, parameter counts and outputs with the checker's weights match the reference on all {count} blocks.",
+                                    count=len(inputs)))
 
     def _problem(self, case, value, where) -> str | None:
         x, filters, stride = case["x"], case["filters"], case["stride"]
         c_in = x.shape[-1]
         expected_shape = [-(-x.shape[1] // stride), -(-x.shape[2] // stride), filters]
         if value["shape"] != expected_shape:
-            return f"{where}: the block's output has shape {tuple(value['shape'])} per example; expected {tuple(expected_shape)}."
+            return tr("{case}: the block's output has shape {shape} per example; expected {expected}.", case=where, shape=tuple(value["shape"]),
+                      expected=tuple(expected_shape))
         kernels = [tuple(k[:2]) for k in value["kernels"]]
         if kernels.count((3, 3)) != 2:
-            return f"{where}: the block has {kernels.count((3, 3))} Conv2D layers with a 3x3 kernel; expected 2."
+            return tr("{case}: the block has {count} Conv2D layers with a 3x3 kernel; expected 2.", case=where, count=kernels.count((3, 3)))
         projection = case["weights"]["project"] is not None
         if kernels.count((1, 1)) != int(projection):
             if projection:
-                return f"{where}: the shape changes, so the shortcut needs one 1x1 Conv2D with strides={stride}, then BatchNormalization."
-            hint = (" Hint: Keras images are channels-last: the channels are x.shape[-1], not x.shape[1]."
-                    if x.shape[1] != filters or x.shape[2] != filters else "")
-            return f"{where}: input and output shapes match, so the shortcut is x itself: no 1x1 convolution.{hint}"
+                return tr("{case}: the shape changes, so the shortcut needs one 1x1 Conv2D with strides={stride}, then BatchNormalization.",
+                          case=where, stride=stride)
+            message = tr("{case}: input and output shapes match, so the shortcut is x itself: no 1x1 convolution.", case=where)
+            if x.shape[1] != filters or x.shape[2] != filters:
+                return with_hint(message, N_("Keras images are channels-last: the channels are x.shape[-1], not x.shape[1]."))
+            return message
         expected_params = _residual_param_count(c_in, filters, stride)
         if value["params"] != expected_params:
-            return (f"{where}: the block has {value['params']:,} parameters; expected {expected_params:,} (3x3 convolutions without bias, "
-                    "each followed by BatchNormalization; a 1x1 projection without bias + BatchNormalization only when the shape changes).")
+            return tr("{case}: the block has {params:,} parameters; expected {expected:,} (3x3 convolutions without bias, each followed by "
+                      "BatchNormalization; a 1x1 projection without bias + BatchNormalization only when the shape changes).",
+                      case=where, params=value["params"], expected=expected_params)
         if not value["outputs"]:
-            return f"{where}: the checker could not copy its weights into the block's layers (expected {3 if projection else 2} BatchNormalization layers)."
+            return tr("{case}: the checker could not copy its weights into the block's layers (expected {count} BatchNormalization layers).",
+                      case=where, count=3 if projection else 2)
         expected = _ref("residual_block_numpy")(x, case["weights"], stride)
         problems = [compare_arrays(expected, out, rtol=2e-3, atol=1e-4) for out in value["outputs"]]
         if any(p is None for p in problems):
             return None
-        return (f"{where}: with the checker's random weights copied into your block, its output differs from the reference block's: "
-                f"{problems[0]}.{self._hint(case, value['outputs'])}")
+        message = tr("{case}: with the checker's random weights copied into your block, its output differs from the reference block's: "
+                     "{problem}.", case=where, problem=problems[0])
+        hint = self._hint(case, value["outputs"])
+        return with_hint(message, hint) if hint else message
 
     @staticmethod
-    def _hint(case, outputs) -> str:
+    def _hint(case, outputs) -> str | None:
+        """The hint of the mistake that gives the block's outputs, or None."""
         for mistake, hint in _BLOCK_MISTAKES.items():
             wrong = _block_mistake(case["x"], case["weights"], case["stride"], mistake)
             if wrong is not None and any(compare_arrays(wrong, out, rtol=2e-3, atol=1e-4) is None for out in outputs):
-                return f" Hint: {hint}"
+                return hint
         if all(np.all(np.asarray(out) >= 0) for out in outputs):
-            return ""
-        return " Hint: the block must end with ReLU(F(x) + shortcut(x)): its outputs cannot be negative."
+            return None
+        return N_("the block must end with ReLU(F(x) + shortcut(x)): its outputs cannot be negative.")
 
 
 _BLOCK_MISTAKES = {
-    "relu before add": "apply the last ReLU after adding the shortcut: ReLU(BN(conv2(h)) + shortcut), not ReLU(BN(conv2(h))) + shortcut.",
-    "relu before add only": "apply the ReLU after adding the shortcut: ReLU(BN(conv2(h)) + shortcut), not ReLU(BN(conv2(h))) + shortcut.",
-    "stride on conv2": "the stride belongs to the FIRST 3x3 convolution (and to the 1x1 projection); the second one has stride 1.",
-    "conv relu bn": "the order inside F is Conv -> BatchNormalization -> ReLU, not Conv -> ReLU -> BatchNormalization.",
-    "no final relu": "the block ends with a ReLU after the addition: ReLU(F(x) + shortcut(x)).",
-    "bn after add": "BatchNormalization comes right after the second convolution, before the shortcut is added.",
-    "no shortcut": "add the shortcut to F(x) before the final ReLU: ReLU(F(x) + shortcut(x)).",
-    "no middle relu": "F has a ReLU between its two convolutions: Conv -> BN -> ReLU -> Conv -> BN.",
-    "projection without stride": "the 1x1 projection needs strides=stride too, so the shortcut shrinks like the main branch.",
+    "relu before add": N_("apply the last ReLU after adding the shortcut: ReLU(BN(conv2(h)) + shortcut), not ReLU(BN(conv2(h))) + shortcut."),
+    "relu before add only": N_("apply the ReLU after adding the shortcut: ReLU(BN(conv2(h)) + shortcut), not ReLU(BN(conv2(h))) + shortcut."),
+    "stride on conv2": N_("the stride belongs to the FIRST 3x3 convolution (and to the 1x1 projection); the second one has stride 1."),
+    "conv relu bn": N_("the order inside F is Conv -> BatchNormalization -> ReLU, not Conv -> ReLU -> BatchNormalization."),
+    "no final relu": N_("the block ends with a ReLU after the addition: ReLU(F(x) + shortcut(x))."),
+    "bn after add": N_("BatchNormalization comes right after the second convolution, before the shortcut is added."),
+    "no shortcut": N_("add the shortcut to F(x) before the final ReLU: ReLU(F(x) + shortcut(x))."),
+    "no middle relu": N_("F has a ReLU between its two convolutions: Conv -> BN -> ReLU -> Conv -> BN."),
+    "projection without stride": N_("the 1x1 projection needs strides=stride too, so the shortcut shrinks like the main branch."),
 }
 
 
