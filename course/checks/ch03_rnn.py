@@ -44,9 +44,10 @@ import numpy as np
 from course.checks import core
 from course.checks.core import (
     ERROR, FLOAT_ARRAY, INT_ARRAY, FunctionExercise, HintedFunctionExercise, ModelExercise, ReturnType, TrainingBudget,
-    compare_arrays, describe_type, one_line, requires_layer, type_phrase,
+    compare_arrays, describe_type, one_line, requires_layer, type_phrase, with_hint,
 )
 from course.recipes import CH03_SEQUENCE_LENGTH, CH03_VOCAB_SIZE
+from course.translation import N_, tr
 
 CHAPTER = "03_rnn"
 #: Where the references live; every exercise of the chapter forbids the whole module.
@@ -68,7 +69,7 @@ def _sigmoid(z):
 def _describe_arrays(names: tuple[str, ...]) -> Callable[[tuple], str]:
     def describe(args: tuple) -> str:
         parts = [f"{n} {np.shape(a)}" for n, a in zip(names, args) if isinstance(a, np.ndarray)]
-        big = ", inputs large enough to saturate tanh" if np.abs(args[0]).max() > 100 else ""
+        big = tr(", inputs large enough to saturate tanh") if np.abs(args[0]).max() > 100 else ""
         return ", ".join(parts) + f", {args[0].dtype}{big}"
 
     return describe
@@ -102,12 +103,12 @@ rnn_step = HintedFunctionExercise(
     describe_case=_describe_arrays(("x_t", "h_prev", "W_x", "W_h", "b")), returns=FLOAT_ARRAY,
     arg_names=("x_t", "h_prev", "W_x", "W_h", "b"), read_only=("x_t", "h_prev", "W_x", "W_h", "b"),
     mistakes=[
-        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh), "the bias b is missing."),
-        (lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b, "apply tanh to the sum."),
-        (lambda x, h, Wx, Wh, b: _sigmoid(x @ Wx + h @ Wh + b), "the activation is tanh, not the sigmoid."),
-        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh.T + b), "use W_h as it is (h_prev @ W_h), not its transpose."),
-        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b), "the previous state h_prev @ W_h is missing."),
-        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b) + h, "h_t is the tanh of the sum only: do not add h_prev to it."),
+        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh), N_("the bias b is missing.")),
+        (lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b, N_("apply tanh to the sum.")),
+        (lambda x, h, Wx, Wh, b: _sigmoid(x @ Wx + h @ Wh + b), N_("the activation is tanh, not the sigmoid.")),
+        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh.T + b), N_("use W_h as it is (h_prev @ W_h), not its transpose.")),
+        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b), N_("the previous state h_prev @ W_h is missing.")),
+        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b) + h, N_("h_t is the tanh of the sum only: do not add h_prev to it.")),
     ],
 )
 
@@ -150,11 +151,11 @@ rnn_forward = HintedFunctionExercise(
     describe_case=_describe_arrays(("x", "h0", "W_x", "W_h", "b")), returns=FLOAT_ARRAY,
     arg_names=("x", "h0", "W_x", "W_h", "b"), read_only=("x", "h0", "W_x", "W_h", "b"),
     mistakes=[
-        (_forward_mistake("no carry"), "each step must start from the state the previous step returned, not from h0 every time."),
-        (_forward_mistake("time first"), "stack the states along axis 1 (batch, T, n), not axis 0."),
-        (_forward_mistake("backwards"), "read the sequence from t = 0 to t = T-1."),
-        (_forward_mistake("last only"), "return every state h_1 ... h_T, shape (batch, T, n), not only the last one."),
-        (_forward_mistake("h0 included"), "return h_1 ... h_T: the states AFTER each step, not h0 and the first T - 1 of them."),
+        (_forward_mistake("no carry"), N_("each step must start from the state the previous step returned, not from h0 every time.")),
+        (_forward_mistake("time first"), N_("stack the states along axis 1 (batch, T, n), not axis 0.")),
+        (_forward_mistake("backwards"), N_("read the sequence from t = 0 to t = T-1.")),
+        (_forward_mistake("last only"), N_("return every state h_1 ... h_T, shape (batch, T, n), not only the last one.")),
+        (_forward_mistake("h0 included"), N_("return h_1 ... h_T: the states AFTER each step, not h0 and the first T - 1 of them.")),
     ],
 )
 
@@ -164,7 +165,7 @@ rnn_forward = HintedFunctionExercise(
 # --------------------------------------------------------------------------
 
 #: What clip_by_global_norm returns: a list (or tuple) of NumPy float arrays, one per gradient, in order.
-ARRAY_LIST = ReturnType("a list of NumPy float arrays, one per gradient",
+ARRAY_LIST = ReturnType(N_("a list of NumPy float arrays, one per gradient"),
                         lambda d: d.get("kind") == "array list" and all(FLOAT_ARRAY.accepts(item) for item in d.get("items", [])),
                         "[np.asarray(g) for g in result]")
 
@@ -203,7 +204,8 @@ def _describe_clip_case(args) -> str:
     grads, max_norm = args
     norm = float(np.sqrt(sum(np.sum(np.asarray(g, np.float64) ** 2) for g in grads)))
     dtype = np.asarray(grads[0]).dtype
-    return f"{len(grads)} arrays of shapes {', '.join(str(np.shape(g)) for g in grads)}, {dtype}, global norm {norm:.3g}, max_norm={max_norm}"
+    return tr("{count} arrays of shapes {shapes}, {dtype}, global norm {norm:.3g}, max_norm={max_norm}", count=len(grads),
+              shapes=", ".join(str(np.shape(g)) for g in grads), dtype=dtype, norm=norm, max_norm=max_norm)
 
 
 def _clip_mistake(kind):
@@ -243,37 +245,42 @@ class ArrayListExercise(HintedFunctionExercise):
     def _difference(expected: list, got: Any, rtol: float, atol: float) -> str | None:
         """What differs between two lists of arrays (the count, then each array in order), or None."""
         if not isinstance(got, list):
-            return "expected a list of arrays"
+            return tr("expected a list of arrays")
         if len(got) != len(expected):
-            return f"returned {len(got)} array{'s' if len(got) != 1 else ''}; expected {len(expected)}, one per gradient, in order"
+            return tr("returned {count} array; expected {expected}, one per gradient, in order" if len(got) == 1 else
+                      "returned {count} arrays; expected {expected}, one per gradient, in order", count=len(got), expected=len(expected))
         for i, (e, g) in enumerate(zip(expected, got)):
             if np.shape(g) != np.shape(e):
-                return f"array {i} has shape {np.shape(g)}; expected {np.shape(e)}, the shape of grads[{i}]"
+                return tr("array {i} has shape {shape}; expected {expected}, the shape of grads[{i}]", i=i, shape=np.shape(g),
+                          expected=np.shape(e))
             problem = compare_arrays(e, g, rtol, atol)
             if problem:
-                return f"array {i}: {problem}"
+                return tr("array {i}: {problem}", i=i, problem=problem)
         return None
 
     def judge(self, inputs, outcomes):
         if len(outcomes) != len(inputs):
-            return self.result(False, "no result came back for some test cases.", ERROR)
+            return self.result(False, tr("no result came back for some test cases."), ERROR)
         for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
             case = self._case_name(i, args)
             if not outcome.ok:
                 return self.error_result(outcome, f" on {case}")
             expected, got, described = self.expected(*args), outcome.value["value"], outcome.value["type"]
             if described.get("kind") != "array list":
-                return self.result(False, f"{case}: return {ARRAY_LIST.phrase}; got {type_phrase(described)}.")
+                return self.result(False, tr("{case}: {problem}.", case=case, problem=tr("return {expected}; got {got}",
+                                                                                          expected=tr(ARRAY_LIST.phrase), got=type_phrase(described))))
             problem = self._difference(expected, got, self.rtol, self.atol)
             if problem is None:
                 if not ARRAY_LIST.accepts(described):
                     kinds = sorted({type_phrase(item) for item in described["items"] if not FLOAT_ARRAY.accepts(item)})
-                    return self.result(False, f"{case}: return {ARRAY_LIST.phrase}; got a list holding {' and '.join(kinds)} "
-                                              f"(the values are right: {ARRAY_LIST.convert}).")
+                    return self.result(False, tr("{case}: return {expected}; got a list holding {kinds} (the values are right: {convert}).",
+                                                 case=case, expected=tr(ARRAY_LIST.phrase), kinds=tr(" and ").join(kinds),
+                                                 convert=ARRAY_LIST.convert))
                 continue
             hint = self.hint(args, got)
-            return self.result(False, f"{case}: {problem}." + (f" Hint: {hint}" if hint else ""))
-        return self.result(True, f"correct on all {len(inputs)} random test cases.")
+            message = tr("{case}: {problem}.", case=case, problem=problem)
+            return self.result(False, with_hint(message, hint) if hint else message)
+        return self.result(True, tr("correct on all {count} random test cases.", count=len(inputs)))
 
     def hint(self, args, value):
         for wrong, hint in self.mistakes:
@@ -293,15 +300,15 @@ clip_by_global_norm = ArrayListExercise(
     forbidden=(REFERENCES,), cases=_clip_cases, reference=f"{REFERENCES}:clip_by_global_norm", rtol=1e-4, atol=1e-6,
     describe_case=_describe_clip_case, returns=ARRAY_LIST, arg_names=("grads", "max_norm"), read_only=("grads",),
     mistakes=[
-        (_clip_mistake("per array"), "the global norm is the norm of all the arrays together, sqrt(sum of every entry squared); "
-                                     "clipping each array by its own norm (Keras's clipnorm) changes the gradient's direction."),
-        (_clip_mistake("always"), "leave gradients whose global norm is at most max_norm unchanged: multiply by "
-                                  "max_norm / max(max_norm, norm), a factor never above 1."),
-        (_clip_mistake("min"), "divide by max(max_norm, norm), not min: the factor max_norm / max(max_norm, norm) is never above 1."),
-        (_clip_mistake("values"), "scale every array by one factor, max_norm / max(max_norm, norm): clipping each value to "
-                                  "[-max_norm, max_norm] (Keras's clipvalue) changes the gradient's direction."),
-        (_clip_mistake("sum of norms"), "the global norm is sqrt(sum of the squared norms of the arrays), not the sum of their norms."),
-        (_clip_mistake("squared"), "take the square root: the norm is sqrt(sum of every entry squared)."),
+        (_clip_mistake("per array"), N_("the global norm is the norm of all the arrays together, sqrt(sum of every entry squared); "
+                                        "clipping each array by its own norm (Keras's clipnorm) changes the gradient's direction.")),
+        (_clip_mistake("always"), N_("leave gradients whose global norm is at most max_norm unchanged: multiply by "
+                                     "max_norm / max(max_norm, norm), a factor never above 1.")),
+        (_clip_mistake("min"), N_("divide by max(max_norm, norm), not min: the factor max_norm / max(max_norm, norm) is never above 1.")),
+        (_clip_mistake("values"), N_("scale every array by one factor, max_norm / max(max_norm, norm): clipping each value to "
+                                     "[-max_norm, max_norm] (Keras's clipvalue) changes the gradient's direction.")),
+        (_clip_mistake("sum of norms"), N_("the global norm is sqrt(sum of the squared norms of the arrays), not the sum of their norms.")),
+        (_clip_mistake("squared"), N_("take the square root: the norm is sqrt(sum of every entry squared).")),
     ],
 )
 
@@ -311,9 +318,9 @@ clip_by_global_norm = ArrayListExercise(
 # --------------------------------------------------------------------------
 
 #: What lstm_step returns: anything that unpacks as ``h_t, c_t = result`` into two NumPy float arrays.
-PAIR = ReturnType("the pair (h_t, c_t) of NumPy float arrays",
+PAIR = ReturnType(N_("the pair (h_t, c_t) of NumPy float arrays"),
                   lambda d: d.get("kind") == "pair" and all(FLOAT_ARRAY.accepts(item) for item in d.get("items", [])),
-                  "return h_t, c_t as NumPy arrays (np.asarray)")
+                  N_("return h_t, c_t as NumPy arrays (np.asarray)"))
 
 
 def _lstm_variant(order: str = "ifco", tanh_on_c: bool = True, use_input_gate: bool = True, gate=_sigmoid, swap=False):
@@ -347,8 +354,9 @@ def _lstm_cases(rng):
 
 def _lstm_case_name(args: tuple) -> str:
     x_t, h_prev, c_prev = args[0], args[1], args[2]
-    zero = ", zero state" if not np.any(h_prev) and not np.any(c_prev) else ""
-    return f"batch {x_t.shape[0]}, {x_t.shape[1]} input features, units={h_prev.shape[1]}, {x_t.dtype}{zero}"
+    zero = tr(", zero state") if not np.any(h_prev) and not np.any(c_prev) else ""
+    return tr("batch {batch}, {features} input features, units={units}, {dtype}{extra}", batch=x_t.shape[0], features=x_t.shape[1],
+              units=h_prev.shape[1], dtype=x_t.dtype, extra=zero)
 
 
 @dataclass
@@ -383,20 +391,25 @@ class PairExercise(HintedFunctionExercise):
             return None
         a, b = self.pair_names
         if described.get("kind") == "pair":
-            got = " and ".join(type_phrase(item) for item in described["items"])
+            got = tr(" and ").join(type_phrase(item) for item in described["items"])
             right = compare_arrays(expected, value["value"], self.rtol, self.atol) is None
-            return f"return the pair ({a}, {b}) as two NumPy float arrays; got {got}" + (f" (the values are right: {PAIR.convert})" if right else "")
+            return (tr("return the pair ({a}, {b}) as two NumPy float arrays; got {got}", a=a, b=b, got=got)
+                    + (tr(" (the values are right: {convert})", convert=tr(PAIR.convert)) if right else ""))
         got = type_phrase(described)
         if described.get("kind") == "ndarray" and np.shape(value.get("value")) == np.shape(expected)[1:]:
-            got += ", one array"
-        return f"return the pair ({a}, {b}), two arrays of shape {np.shape(expected)[1:]}: `return {a}, {b}`; got {got}"
+            got += tr(", one array")
+        return tr("return the pair ({a}, {b}), two arrays of shape {shape}: `return {a}, {b}`; got {got}", a=a, b=b,
+                  shape=np.shape(expected)[1:], got=got)
 
     def judge(self, inputs, outcomes):
         result = super().judge(inputs, outcomes)
+        # core's "wrong value at index (k, i, j)" (in the learner's language) names the array: "wrong value in c_t at index (i, j)"
+        at_index = tr("wrong value at index {index}").split("{index}")[0]
         for k, pair_name in enumerate(self.pair_names):
-            marker = f"wrong value at index ({k}, "
+            marker = f"{at_index}({k}, "
             if not result.passed and marker in result.message:
-                result.message = result.message.replace(marker, f"wrong value in {pair_name} at index (")
+                in_array = tr("wrong value in {name} at index {index}").split("{index}")[0].format(name=pair_name)
+                result.message = result.message.replace(marker, f"{in_array}(")
         return result
 
 
@@ -412,13 +425,13 @@ lstm_step = PairExercise(
     arg_names=("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias"),
     read_only=("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias"),
     mistakes=[
-        (_lstm_variant(swap=True), "return the pair in the order (h_t, c_t): h_t first, then c_t."),
-        (_lstm_variant(order="ifoc"), "Keras stores the gates in the order i, f, c, o: the candidate c comes third, the output gate last."),
-        (_lstm_variant(order="fico"), "Keras stores the gates in the order i, f, c, o: the input gate comes first."),
-        (_lstm_variant(order="icfo"), "Keras stores the gates in the order i, f, c, o: the forget gate comes second."),
-        (_lstm_variant(tanh_on_c=False), "h_t = o * tanh(c_t): squash the cell state before the output gate."),
-        (_lstm_variant(use_input_gate=False), "c_t = f * c_prev + i * candidate: the input gate scales the candidate."),
-        (_lstm_variant(gate=np.tanh), "the gates use the sigmoid (values in [0, 1]); only the candidate and h_t use tanh."),
+        (_lstm_variant(swap=True), N_("return the pair in the order (h_t, c_t): h_t first, then c_t.")),
+        (_lstm_variant(order="ifoc"), N_("Keras stores the gates in the order i, f, c, o: the candidate c comes third, the output gate last.")),
+        (_lstm_variant(order="fico"), N_("Keras stores the gates in the order i, f, c, o: the input gate comes first.")),
+        (_lstm_variant(order="icfo"), N_("Keras stores the gates in the order i, f, c, o: the forget gate comes second.")),
+        (_lstm_variant(tanh_on_c=False), N_("h_t = o * tanh(c_t): squash the cell state before the output gate.")),
+        (_lstm_variant(use_input_gate=False), N_("c_t = f * c_prev + i * candidate: the input gate scales the candidate.")),
+        (_lstm_variant(gate=np.tanh), N_("the gates use the sigmoid (values in [0, 1]); only the candidate and h_t use tanh.")),
     ],
 )
 
@@ -428,7 +441,7 @@ lstm_step = PairExercise(
 # --------------------------------------------------------------------------
 
 #: What build_vocabulary returns: a list of strings (NumPy strings count as strings).
-WORD_LIST = ReturnType("a list of strings", lambda d: d.get("kind") == "word list", "list(result)")
+WORD_LIST = ReturnType(N_("a list of strings"), lambda d: d.get("kind") == "word list", "list(result)")
 
 _WORDS = ["film", "movie", "plot", "actor", "good", "bad", "dull", "witty", "the", "a", "is", "and",
           "not", "charming", "story", "ending", "director's", "it's", "funny", "slow"]
@@ -473,26 +486,26 @@ def _vocab_mistakes(sentences, max_tokens):
     keep = max(max_tokens - 2, 0)
     punctuation = "[" + re.escape(string.punctuation) + "]"
     first_seen = [w for w, _ in counts.most_common()]
-    yield [PAD, OOV] + first_seen[:keep], ("words with equal counts go in alphabetical order: Counter.most_common() keeps them in the "
-                                           "order they first appear; sort with key=lambda w: (-count[w], w).")
+    yield [PAD, OOV] + first_seen[:keep], N_("words with equal counts go in alphabetical order: Counter.most_common() keeps them in the "
+                                             "order they first appear; sort with key=lambda w: (-count[w], w).")
     keras_order = sorted(sorted(counts, reverse=True), key=lambda w: -counts[w])   # ties in reverse order, as TextVectorization
-    yield [PAD, OOV] + keras_order[:keep], ("words with equal counts go in alphabetical order (TextVectorization puts them in "
-                                            "reverse order).")
-    yield by_count[:max_tokens], "start the list with the padding token '' and the out-of-vocabulary token '[UNK]'."
-    yield [PAD, OOV] + by_count[:max_tokens], "max_tokens counts the two special tokens: keep max_tokens - 2 words."
+    yield [PAD, OOV] + keras_order[:keep], N_("words with equal counts go in alphabetical order (TextVectorization puts them in "
+                                              "reverse order).")
+    yield by_count[:max_tokens], N_("start the list with the padding token '' and the out-of-vocabulary token '[UNK]'.")
+    yield [PAD, OOV] + by_count[:max_tokens], N_("max_tokens counts the two special tokens: keep max_tokens - 2 words.")
     for split, hint in [
-        (lambda s: str(s).split(), "standardize first: lower-case and delete punctuation before splitting."),
-        (lambda s: str(s).lower().split(), "delete the punctuation characters (string.punctuation) too, before splitting."),
-        (lambda s: re.sub(punctuation, "", str(s)).split(), "lower-case the sentences too: 'The' and 'the' are one word."),
+        (lambda s: str(s).split(), N_("standardize first: lower-case and delete punctuation before splitting.")),
+        (lambda s: str(s).lower().split(), N_("delete the punctuation characters (string.punctuation) too, before splitting.")),
+        (lambda s: re.sub(punctuation, "", str(s)).split(), N_("lower-case the sentences too: 'The' and 'the' are one word.")),
         (lambda s: re.sub(punctuation, "", str(s).lower()).split(" "),
-         "split on any run of whitespace with .split() (no argument): .split(' ') makes empty words where two spaces meet."),
+         N_("split on any run of whitespace with .split() (no argument): .split(' ') makes empty words where two spaces meet.")),
         (lambda s: re.sub(punctuation, " ", str(s).lower()).split(),
-         "delete punctuation, do not replace it by a space: \"it's\" becomes \"its\", one word."),
+         N_("delete punctuation, do not replace it by a space: \"it's\" becomes \"its\", one word.")),
     ]:
         raw = _counts(sentences, split)
         yield [PAD, OOV] + sorted(raw, key=lambda w: (-raw[w], w))[:keep], hint
-    yield [PAD, OOV] + sorted(counts)[:keep], "order the words by count, most frequent first (ties alphabetically)."
-    yield [PAD, OOV] + sorted(counts, key=lambda w: (counts[w], w))[:keep], "most frequent first: sort by minus the count."
+    yield [PAD, OOV] + sorted(counts)[:keep], N_("order the words by count, most frequent first (ties alphabetically).")
+    yield [PAD, OOV] + sorted(counts, key=lambda w: (counts[w], w))[:keep], N_("most frequent first: sort by minus the count.")
 
 
 @dataclass
@@ -508,29 +521,30 @@ class VocabularyExercise(FunctionExercise):
         return {"value": one_line(repr(value), 120), "type": described}
 
     def _case_name(self, i, args):
-        return f"case {i + 1} ({len(args[0])} sentences, max_tokens={args[1]})"
+        return tr(core.CASE, number=i + 1, description=tr("{count} sentences, max_tokens={max_tokens}", count=len(args[0]), max_tokens=args[1]))
 
     def judge(self, inputs, outcomes):
         if len(outcomes) != len(inputs):
-            return self.result(False, "no result came back for some test cases.", ERROR)
+            return self.result(False, tr("no result came back for some test cases."), ERROR)
         for i, (args, outcome) in enumerate(zip(inputs, outcomes)):
             case = self._case_name(i, args)
             if not outcome.ok:
                 return self.error_result(outcome, f" on {case}")
             expected, got, described = self.expected(*args), outcome.value["value"], outcome.value["type"]
             if not WORD_LIST.accepts(described):
-                right = " (the words are right: return list(result))" if got == expected else ""
-                return self.result(False, f"{case}: return a list of strings; got {type_phrase(described)}{right}.")
+                right = tr(" (the words are right: return list(result))") if got == expected else ""
+                return self.result(False, tr("{case}: return a list of strings; got {got}{right}.", case=case, got=type_phrase(described), right=right))
             if got == expected:
                 continue
             hint = next((h for wrong, h in _vocab_mistakes(*args) if got == wrong), "")
             if len(got) != len(expected):
-                problem = f"the vocabulary has {len(got)} entries; expected {len(expected)}"
+                problem = tr("the vocabulary has {count} entries; expected {expected}", count=len(got), expected=len(expected))
             else:
                 k = next(j for j, (a, b) in enumerate(zip(expected, got)) if a != b)
-                problem = f"entry {k} is {got[k]!r}; expected {expected[k]!r}"
-            return self.result(False, f"{case}: {problem}." + (f" Hint: {hint}" if hint else ""))
-        return self.result(True, f"correct on all {len(inputs)} random test cases.")
+                problem = tr("entry {k} is {got}; expected {expected}", k=k, got=repr(got[k]), expected=repr(expected[k]))
+            message = tr("{case}: {problem}.", case=case, problem=problem)
+            return self.result(False, with_hint(message, hint) if hint else message)
+        return self.result(True, tr("correct on all {count} random test cases.", count=len(inputs)))
 
 
 build_vocabulary = VocabularyExercise(
@@ -568,8 +582,9 @@ def _pad_cases(rng):
 
 def _describe_pad_case(args) -> str:
     seqs, length, padding, truncating, value = tuple(args) + PAD_DEFAULTS[len(args) - 2:]
-    given = "" if len(args) == 5 else ", defaults for the rest"
-    return f"{len(seqs)} sequences, length={length}, padding={padding!r}, truncating={truncating!r}, value={value}{given}"
+    given = "" if len(args) == 5 else tr(", defaults for the rest")
+    return tr("{count} sequences, length={length}, padding={padding}, truncating={truncating}, value={value}{given}", count=len(seqs),
+              length=length, padding=repr(padding), truncating=repr(truncating), value=value, given=given)
 
 
 def _pad_mistake(kind):
@@ -597,11 +612,11 @@ pad_and_truncate = HintedFunctionExercise(
     arg_names=("sequences", "length", "padding", "truncating", "value"), read_only=("sequences",),
     mistakes=[
         (_pad_mistake("truncating swapped"),
-         "truncating='post' drops tokens at the end (keeps the first `length`), 'pre' drops them at the start."),
-        (_pad_mistake("padding swapped"), "padding='post' adds the padding value after the tokens, 'pre' before them."),
-        (_pad_mistake("value ignored"), "fill with the `value` argument, not always 0."),
+         N_("truncating='post' drops tokens at the end (keeps the first `length`), 'pre' drops them at the start.")),
+        (_pad_mistake("padding swapped"), N_("padding='post' adds the padding value after the tokens, 'pre' before them.")),
+        (_pad_mistake("value ignored"), N_("fill with the `value` argument, not always 0.")),
         (_pad_mistake("negative start"),
-         "a sequence shorter than `length` is kept whole: seq[len(seq) - length:] has a negative start there and keeps only its last tokens."),
+         N_("a sequence shorter than `length` is kept whole: seq[len(seq) - length:] has a negative start there and keeps only its last tokens.")),
     ],
 )
 
@@ -644,13 +659,14 @@ vectorize = HintedFunctionExercise(
     description="turn sentences into word ids with a given vocabulary, padded/truncated at the end; a NumPy integer array",
     forbidden=(REFERENCES, "course.models:build_text_vectorizer"), cases=_vectorize_cases, reference=f"{REFERENCES}:vectorize",
     rtol=0.0, atol=0.0, returns=INT_ARRAY, arg_names=("sentences", "vocabulary", "length"), read_only=("sentences", "vocabulary"),
-    describe_case=lambda args: f"{len(args[0])} sentences, a vocabulary of {len(args[1])}, length={args[2]}",
+    describe_case=lambda args: tr("{count} sentences, a vocabulary of {size}, length={length}", count=len(args[0]), size=len(args[1]),
+                                  length=args[2]),
     mistakes=[
-        (_vectorize_mistake("unknown is 0"), "a word that is not in the vocabulary gets id 1 ('[UNK]'); id 0 means padding."),
-        (_vectorize_mistake("unknown dropped"), "a word that is not in the vocabulary stays, as id 1 ('[UNK]'): do not drop it."),
-        (_vectorize_mistake("raw split"), "standardize each sentence (lower-case, delete punctuation) before looking words up."),
-        (_vectorize_mistake("off by one"), "a word's id is its position in `vocabulary`, counting from 0 ('' is id 0, '[UNK]' id 1)."),
-        (_vectorize_mistake("pre"), "pad and truncate at the end (padding='post', truncating='post'), as TextVectorization does."),
+        (_vectorize_mistake("unknown is 0"), N_("a word that is not in the vocabulary gets id 1 ('[UNK]'); id 0 means padding.")),
+        (_vectorize_mistake("unknown dropped"), N_("a word that is not in the vocabulary stays, as id 1 ('[UNK]'): do not drop it.")),
+        (_vectorize_mistake("raw split"), N_("standardize each sentence (lower-case, delete punctuation) before looking words up.")),
+        (_vectorize_mistake("off by one"), N_("a word's id is its position in `vocabulary`, counting from 0 ('' is id 0, '[UNK]' id 1).")),
+        (_vectorize_mistake("pre"), N_("pad and truncate at the end (padding='post', truncating='post'), as TextVectorization does.")),
     ],
 )
 
@@ -692,7 +708,7 @@ LSTM_FULL = {"epochs": 6, "train_examples": 8_530, "batch_size": 32, "patience":
 #: the first 4,000 sentences spread wider over seeds (the reference: 0.7308..0.7364 after 2 epochs).
 #: The cost: two epochs of 267 steps, 15-40 s on a 2-core CPU depending on its load.
 LSTM_BUDGET = TrainingBudget(epochs=2, train_examples=8_530, batch_size=32, test_examples=1_066, min_score=0.70,
-                             examples="sentences")
+                             examples=N_("sentences"))
 
 
 @lru_cache(maxsize=1)
@@ -742,8 +758,8 @@ class LSTMClassifierExercise(ModelExercise):
     def structure_verdict(self, case, value):
         problem = super().structure_verdict(case, value)
         if problem and np.shape(value.get("outputs"))[1:] == (2,):
-            problem = problem.rstrip(".") + (". Hint: this exercise asks for one sigmoid unit, Dense(1, activation='sigmoid'), the probability that "
-                        "the sentence is positive, with loss='binary_crossentropy'.")
+            problem = with_hint(problem, N_("this exercise asks for one sigmoid unit, Dense(1, activation='sigmoid'), the probability that "
+                                            "the sentence is positive, with loss='binary_crossentropy'."))
         return problem
 
 
@@ -754,9 +770,9 @@ lstm_classifier = LSTMClassifierExercise(
                "course.recipes:seed_rnn"),
     build_args=(VOCAB_SIZE, SEQUENCE_LENGTH), probe=lstm_probe, output_shape=(1,), output="probability",
     loss="binary_crossentropy", max_params=3_000_000,
-    requires=requires_layer("LSTM", "LSTMCell", what="LSTM (keras.layers.LSTM, or keras.layers.RNN(keras.layers.LSTMCell(...)), "
-                            "alone or inside Bidirectional)"),
-    train=lstm_train, test_inputs=lstm_test_inputs, score=lstm_score, budget=LSTM_BUDGET, score_name="test accuracy",
+    requires=requires_layer("LSTM", "LSTMCell", what=N_("LSTM (keras.layers.LSTM, or keras.layers.RNN(keras.layers.LSTMCell(...)), "
+                                                        "alone or inside Bidirectional)")),
+    train=lstm_train, test_inputs=lstm_test_inputs, score=lstm_score, budget=LSTM_BUDGET, score_name=N_("test accuracy"),
     reference=f"{REFERENCES}:build_lstm_classifier",
 )
 

@@ -45,8 +45,9 @@ import numpy as np
 from course.checks import core
 from course.checks.core import (
     ERROR, FLOAT, FLOAT_ARRAY, INT, NOT_ACCEPTED, Exercise, FunctionExercise, Guard, HintedFunctionExercise, Outcome, RandomFunctionExercise,
-    call_answer, describe_type, describe_value, type_phrase,
+    call_answer, describe_type, describe_value, type_phrase, with_hint,
 )
+from course.translation import N_, tr
 
 CHAPTER = "04_gan"
 #: Where the references live; every exercise of the chapter forbids the whole module.
@@ -79,8 +80,8 @@ def _sigmoid(x: Any) -> np.ndarray:
 #: How far a statistic may stray from its expected value, in standard errors (a false verdict: about 2e-9 per test).
 NOISE_SIGMAS = 6.0
 #: What each add_noise case is for, in the order _noise_cases makes them.
-NOISE_ROLES = ("the noise's statistics", "the same generator again", "another generator", "clipping at pixels of 0 and 1",
-               "sigma 0", "float64 images of another shape")
+NOISE_ROLES = (N_("the noise's statistics"), N_("the same generator again"), N_("another generator"), N_("clipping at pixels of 0 and 1"),
+               N_("sigma 0"), N_("float64 images of another shape"))
 #: The share of a normal distribution within one standard deviation of its mean.
 NORMAL_WITHIN_ONE_SIGMA = 0.6826894921370859
 #: E[max(z, 0)] for a standard normal z: 1 / sqrt(2 pi).
@@ -121,7 +122,8 @@ class NoiseExercise(RandomFunctionExercise):
 
     def _case_name(self, i, args):
         images, sigma, _ = args
-        return f"case {i + 1} (images of shape {images.shape}, {images.dtype}, sigma={sigma}: {NOISE_ROLES[i]})"
+        return tr(core.CASE, number=i + 1, description=tr("images of shape {shape}, {dtype}, sigma={sigma}: {role}", shape=images.shape,
+                  dtype=images.dtype, sigma=sigma, role=tr(NOISE_ROLES[i])))
 
     def problem(self, i, args, value, outputs):
         """What is wrong with the output of case ``i`` (``outputs``: the earlier cases' arrays), or None; and the array."""
@@ -129,38 +131,40 @@ class NoiseExercise(RandomFunctionExercise):
         x = np.asarray(images, np.float64)
         described = value.get("type", {}) if isinstance(value, dict) else {}
         if not FLOAT_ARRAY.accepts(described):
-            return f"return a NumPy float array of the shape of images; got {type_phrase(described)}.", None
+            return tr("return a NumPy float array of the shape of images; got {got}.", got=type_phrase(described)), None
         out = core.as_float_array(value)
         if out is None or out.shape != x.shape:
-            return f"wrong shape: expected {x.shape} (the shape of images), got {None if out is None else out.shape}.", None
+            return tr("wrong shape: expected {expected} (the shape of images), got {got}.", expected=x.shape,
+                      got=None if out is None else out.shape), None
         if described.get("dtype") != str(images.dtype):
-            return (f"return an array of the dtype of images, {images.dtype}; got {described.get('dtype')}. Hint: rng's normal draws "
-                    "are float64, and float32 + float64 gives float64: convert the result with .astype(images.dtype) "
-                    "(a float64 copy of 60,000 images takes twice the memory, and Keras trains in float32)."), None
+            return with_hint(tr("return an array of the dtype of images, {dtype}; got {got}.", dtype=images.dtype, got=described.get("dtype")),
+                             N_("rng's normal draws are float64, and float32 + float64 gives float64: convert the result with "
+                                ".astype(images.dtype) (a float64 copy of 60,000 images takes twice the memory, and Keras trains in float32).")), None
         if not np.all(np.isfinite(out)):
-            return "got NaN or inf.", None
+            return tr("got NaN or inf."), None
         if out.min() < 0 or out.max() > 1:
-            return (f"values from {out.min():.4g} to {out.max():.4g}; pixels must stay in [0, 1]. Hint: clip AFTER adding the "
-                    "noise: np.clip(images + noise, 0, 1)."), out
+            return with_hint(tr("values from {low:.4g} to {high:.4g}; pixels must stay in [0, 1].", low=out.min(), high=out.max()),
+                             N_("clip AFTER adding the noise: np.clip(images + noise, 0, 1).")), out
         role = NOISE_ROLES[i]
         if role == "sigma 0":
             if np.allclose(out, x, rtol=0, atol=1e-7):
                 return None, out
             index = tuple(int(k) for k in np.argwhere(~np.isclose(out, x, rtol=0, atol=1e-7))[0])
-            return (f"with sigma 0 the images must come back unchanged; at index {index} expected {x[index]:.6g}, "
-                    f"got {out[index]:.6g}. Hint: sigma is the standard deviation of the noise: sigma * rng.standard_normal(...)."), out
+            return with_hint(tr("with sigma 0 the images must come back unchanged; at index {index} expected {expected:.6g}, got {got:.6g}.",
+                                index=index, expected=x[index], got=out[index]),
+                             N_("sigma is the standard deviation of the noise: sigma * rng.standard_normal(...).")), out
         if role == "clipping at pixels of 0 and 1":
             return self._clipping_problem(x, sigma, out), out
         problem = self._statistics_problem(x, sigma, out)
         if problem:
             return problem, out
         if role == "the same generator again" and not np.array_equal(out, outputs[0]):
-            return ("a generator in the same state as in case 1 gave other noise. Hint: draw the noise from the `rng` argument "
-                    "(rng.standard_normal(images.shape) or rng.normal(0, sigma, images.shape)), not from np.random or a new "
-                    "generator."), out
+            return tr("a generator in the same state as in case 1 gave other noise. Hint: draw the noise from the `rng` argument "
+                      "(rng.standard_normal(images.shape) or rng.normal(0, sigma, images.shape)), not from np.random or a new "
+                      "generator."), out
         if role == "another generator" and np.array_equal(out, outputs[0]):
-            return ("another generator than in case 1 gave the same noise. Hint: draw the noise from the `rng` argument, not "
-                    "from a generator of your own with a fixed seed."), out
+            return tr("another generator than in case 1 gave the same noise. Hint: draw the noise from the `rng` argument, not "
+                      "from a generator of your own with a fixed seed."), out
         return None, out
 
     @staticmethod
@@ -170,33 +174,33 @@ class NoiseExercise(RandomFunctionExercise):
         n = noise.size
         mean, std = float(noise.mean()), float(noise.std())
         if std < 1e-12:
-            return "the images came back without noise: add sigma * rng.standard_normal(images.shape) to them."
+            return tr("the images came back without noise: add sigma * rng.standard_normal(images.shape) to them.")
         flat = noise.reshape(len(noise), -1)
         if len(flat) > 1 and flat.std(axis=0).mean() < 0.5 * std:
-            return ("every image got the same noise. Hint: draw one number per pixel of every image: "
-                    "rng.standard_normal(images.shape), not images.shape[1:].")
+            return tr("every image got the same noise. Hint: draw one number per pixel of every image: "
+                      "rng.standard_normal(images.shape), not images.shape[1:].")
         if flat.shape[1] > 1 and flat.std(axis=1).mean() < 0.5 * std:
-            return ("all the pixels of an image got the same noise. Hint: draw one number per pixel of every image: "
-                    "rng.standard_normal(images.shape).")
+            return tr("all the pixels of an image got the same noise. Hint: draw one number per pixel of every image: "
+                      "rng.standard_normal(images.shape).")
         if abs(mean) > NOISE_SIGMAS * sigma / np.sqrt(n):
-            message = f"the noise (output - images) has mean {mean:.4g}; Gaussian noise has mean 0."
+            message = tr("the noise (output - images) has mean {mean:.4g}; Gaussian noise has mean 0.", mean=mean)
             if np.isclose(mean, sigma / 2, rtol=0.1):
-                message += (" Hint: rng.random draws from [0, 1), which is not centred on 0: use rng.normal(0, sigma, ...) "
-                            "or sigma * rng.standard_normal(...).")
+                message = with_hint(message, N_("rng.random draws from [0, 1), which is not centred on 0: use rng.normal(0, sigma, ...) "
+                                                "or sigma * rng.standard_normal(...)."))
             return message
         if abs(std / sigma - 1) > NOISE_SIGMAS / np.sqrt(2 * n):
-            message = f"the noise (output - images) has standard deviation {std:.4g}; expected sigma = {sigma}."
+            message = tr("the noise (output - images) has standard deviation {std:.4g}; expected sigma = {sigma}.", std=std, sigma=sigma)
             if np.isclose(std, sigma**2, rtol=0.05):
-                return message + (" Hint: sigma is the standard deviation, not the variance: multiply a standard normal draw "
-                                  "by sigma (rng.normal's scale is the standard deviation too).")
+                return with_hint(message, N_("sigma is the standard deviation, not the variance: multiply a standard normal draw "
+                                             "by sigma (rng.normal's scale is the standard deviation too)."))
             if np.abs(noise).max() <= sigma * (1 + 1e-6):
-                return message + " Hint: the noise never exceeds sigma: it looks uniform; draw it from a normal distribution."
+                return with_hint(message, N_("the noise never exceeds sigma: it looks uniform; draw it from a normal distribution."))
             return message
         within = float(np.mean(np.abs(noise) < sigma))
         p = NORMAL_WITHIN_ONE_SIGMA
         if abs(within - p) > NOISE_SIGMAS * np.sqrt(p * (1 - p) / n):
-            return (f"{within:.1%} of the noise lies within one sigma of 0; Gaussian noise puts {p:.1%} there. Hint: draw "
-                    "normal noise (rng.normal or rng.standard_normal), not uniform noise.")
+            return with_hint(tr("{within:.1%} of the noise lies within one sigma of 0; Gaussian noise puts {p:.1%} there.", within=within, p=p),
+                             N_("draw normal noise (rng.normal or rng.standard_normal), not uniform noise."))
         return None
 
     @staticmethod
@@ -207,15 +211,17 @@ class NoiseExercise(RandomFunctionExercise):
             n = int(at.sum())
             clipped = float(np.mean(distance[at] <= 1e-7))
             if abs(clipped - 0.5) > NOISE_SIGMAS * np.sqrt(0.25 / n):
-                return (f"at pixels of {name}, {clipped:.1%} of the noisy values are exactly {level:g}; expected about half (the "
-                        f"noise points outside [0, 1] half of the time, and clipping puts those pixels back at {level:g}). "
-                        "Hint: clip with np.clip(images + noise, 0, 1); do not rescale the images or fold the noise.")
+                return with_hint(tr("at pixels of {name}, {clipped:.1%} of the noisy values are exactly {level:g}; expected about half (the "
+                                    "noise points outside [0, 1] half of the time, and clipping puts those pixels back at {level:g}).",
+                                    name=name, clipped=clipped, level=level),
+                                 N_("clip with np.clip(images + noise, 0, 1); do not rescale the images or fold the noise."))
             spread = float(distance[at].mean())
             expected = sigma * HALF_NORMAL_MEAN
             margin = NOISE_SIGMAS * sigma * np.sqrt(0.5 - HALF_NORMAL_MEAN**2) / np.sqrt(n)
             if abs(spread - expected) > margin:
-                return (f"at pixels of {name}, the noisy values are on average {spread:.4g} away from {level:g}; Gaussian noise of "
-                        f"standard deviation sigma = {sigma}, clipped to [0, 1], gives sigma / sqrt(2 pi) = {expected:.4g}.")
+                return tr("at pixels of {name}, the noisy values are on average {spread:.4g} away from {level:g}; Gaussian noise of "
+                          "standard deviation sigma = {sigma}, clipped to [0, 1], gives sigma / sqrt(2 pi) = {expected:.4g}.",
+                          name=name, spread=spread, level=level, sigma=sigma, expected=expected)
         return None
 
 
@@ -225,7 +231,8 @@ class NoiseExercise(RandomFunctionExercise):
 #   minus a draw is a draw; the statement asks for Gaussian noise from rng, not for one particular use of its numbers.
 add_noise = NoiseExercise(
     CHAPTER, "add_noise", "add_noise", points=2, roles=NOISE_ROLES,
-    passed_message="adds Gaussian noise of standard deviation sigma, clipped to [0, 1], on all {n} test cases; draws it from rng and leaves images unchanged.",
+    passed_message=N_("adds Gaussian noise of standard deviation sigma, clipped to [0, 1], on all {n} test cases; draws it from rng and "
+                      "leaves images unchanged."),
     description="Gaussian noise of standard deviation sigma, drawn from rng, clipped to [0, 1]; same shape and dtype as images",
     forbidden=(REFERENCES,), cases=_noise_cases, reference=f"{REFERENCES}:add_noise",
     returns=FLOAT_ARRAY, arg_names=("images", "sigma", "rng"), read_only=("images",),
@@ -253,16 +260,17 @@ transposed_conv_output_size = HintedFunctionExercise(
     CHAPTER, "transposed_conv_output_size", "transposed_conv_output_size", points=1,
     description="output length of Conv2DTranspose for 'same' and 'valid' padding, as Keras computes it",
     forbidden=(REFERENCES,), cases=_transposed_cases, reference=f"{REFERENCES}:transposed_conv_output_size", rtol=0, atol=0,
-    describe_case=lambda a: f"case size={a[0]}, kernel={a[1]}, stride={a[2]}, padding={a[3]!r}",
+    describe_case=lambda a: tr("case size={size}, kernel={kernel}, stride={stride}, padding={padding}", size=a[0], kernel=a[1], stride=a[2],
+                               padding=repr(a[3])),
     returns=INT, arg_names=("size", "kernel", "stride", "padding"),
     mistakes=[
         (lambda n, k, s, p: (n - k) // s + 1 if p == "valid" else -(-n // s),
-         "that is the size of an ordinary (downsampling) convolution; a transposed one upsamples."),
-        (lambda n, k, s, p: n * s, "with padding='valid' the kernel overhangs the last input position: (n - 1) * s + k when k >= s."),
+         N_("that is the size of an ordinary (downsampling) convolution; a transposed one upsamples.")),
+        (lambda n, k, s, p: n * s, N_("with padding='valid' the kernel overhangs the last input position: (n - 1) * s + k when k >= s.")),
         (lambda n, k, s, p: n * s if p == "same" else (n - 1) * s + k,
-         "when the kernel is smaller than the stride, Keras still gives every input position a full stride: "
-         "(n - 1) * s + max(k, s) with padding='valid'."),
-        (lambda n, k, s, p: (n - 1) * s + max(k, s), "with padding='same' Keras crops the output to exactly n * s."),
+         N_("when the kernel is smaller than the stride, Keras still gives every input position a full stride: "
+            "(n - 1) * s + max(k, s) with padding='valid'.")),
+        (lambda n, k, s, p: (n - 1) * s + max(k, s), N_("with padding='same' Keras crops the output to exactly n * s.")),
     ],
 )
 
@@ -288,8 +296,8 @@ def _describe_logits(args):
     shapes = ", ".join(str(a.shape) for a in arrays)
     extra = [a for a in args if not isinstance(a, np.ndarray)]
     big = any(np.abs(a).max() > 50 for a in arrays)
-    text = f"logits of shapes {shapes}, {arrays[0].dtype}" + (f", real_label={extra[0]}" if extra else "")
-    return f"case ({text}{', with logits of +-150' if big else ''})"
+    text = tr("logits of shapes {shapes}, {dtype}", shapes=shapes, dtype=arrays[0].dtype) + (f", real_label={extra[0]}" if extra else "")
+    return tr("case ({description})", description=text + (tr(", with logits of +-150") if big else ""))
 
 
 def _keras_bce_on_logits(logits, label):
@@ -303,12 +311,12 @@ def _naive_log_sigmoid_loss(real, fake):
     return -np.mean(np.log(_sigmoid(real))) - np.mean(np.log(1 - _sigmoid(fake)))
 
 
-_OVERFLOW = ("log(sigmoid(x)) gives log(0) = -inf for large |x|: write the loss with softplus "
-             "(-log sigmoid(x) = softplus(-x), -log(1 - sigmoid(x)) = softplus(x)).")
-_SIGMOID_FIRST = ("the arguments are already logits: softplus (or a from_logits=True loss) applies the sigmoid itself, "
-                  "so do not apply a sigmoid first.")
-_NOT_PROBABILITIES = ("real_logits and fake_logits are logits, not probabilities: a cross-entropy on them needs "
-                      "from_logits=True (or write it with softplus).")
+_OVERFLOW = N_("log(sigmoid(x)) gives log(0) = -inf for large |x|: write the loss with softplus "
+               "(-log sigmoid(x) = softplus(-x), -log(1 - sigmoid(x)) = softplus(x)).")
+_SIGMOID_FIRST = N_("the arguments are already logits: softplus (or a from_logits=True loss) applies the sigmoid itself, "
+                    "so do not apply a sigmoid first.")
+_NOT_PROBABILITIES = N_("real_logits and fake_logits are logits, not probabilities: a cross-entropy on them needs "
+                        "from_logits=True (or write it with softplus).")
 
 discriminator_loss = HintedFunctionExercise(
     CHAPTER, "discriminator_loss", "discriminator_loss", points=1,
@@ -317,13 +325,13 @@ discriminator_loss = HintedFunctionExercise(
     rtol=1e-4, atol=1e-5, describe_case=_describe_logits,
     arg_names=("real_logits", "fake_logits"), read_only=("real_logits", "fake_logits"),
     mistakes=[
-        (lambda r, f: _softplus(-r).mean() + _softplus(-f).mean(), "fake images have label 0: their term is softplus(+f), not softplus(-f)."),
+        (lambda r, f: _softplus(-r).mean() + _softplus(-f).mean(), N_("fake images have label 0: their term is softplus(+f), not softplus(-f).")),
         (lambda r, f: np.concatenate([_softplus(-r).ravel(), _softplus(f).ravel()]).mean(),
-         "take the mean over real and over fake logits separately, then add the two means."),
+         N_("take the mean over real and over fake logits separately, then add the two means.")),
         (lambda r, f: (_softplus(-r).mean() + _softplus(f).mean()) / 2,
-         "add the two means; do not average them: (real + fake) / 2 is half of L_D."),
-        (lambda r, f: _softplus(r).mean() + _softplus(-f).mean(), "real and fake labels are swapped: real images have label 1."),
-        (lambda r, f: _softplus(-r).sum() + _softplus(f).sum(), "take the mean over each batch, not the sum."),
+         N_("add the two means; do not average them: (real + fake) / 2 is half of L_D.")),
+        (lambda r, f: _softplus(r).mean() + _softplus(-f).mean(), N_("real and fake labels are swapped: real images have label 1.")),
+        (lambda r, f: _softplus(-r).sum() + _softplus(f).sum(), N_("take the mean over each batch, not the sum.")),
         (_naive_log_sigmoid_loss, _OVERFLOW),
         (lambda r, f: _softplus(-_sigmoid(r)).mean() + _softplus(_sigmoid(f)).mean(), _SIGMOID_FIRST),
         (lambda r, f: _keras_bce_on_logits(r, 1.0) + _keras_bce_on_logits(f, 0.0), _NOT_PROBABILITIES),
@@ -338,12 +346,14 @@ generator_loss = HintedFunctionExercise(
     reference=f"{REFERENCES}:generator_loss", rtol=1e-4, atol=1e-5, describe_case=_describe_logits,
     arg_names=("fake_logits",), read_only=("fake_logits",),
     mistakes=[
-        (lambda f: -_softplus(f).mean(), "that is the saturating loss mean(log(1 - D(G(z)))); use the non-saturating -mean(log D(G(z))) = mean(softplus(-f))."),
-        (lambda f: _softplus(f).mean(), "the generator wants its fakes labelled real (1): softplus(-f), not softplus(f)."),
-        (lambda f: _softplus(-f).sum(), "take the mean over the batch, not the sum."),
+        (lambda f: -_softplus(f).mean(),
+         N_("that is the saturating loss mean(log(1 - D(G(z)))); use the non-saturating -mean(log D(G(z))) = mean(softplus(-f)).")),
+        (lambda f: _softplus(f).mean(), N_("the generator wants its fakes labelled real (1): softplus(-f), not softplus(f).")),
+        (lambda f: _softplus(-f).sum(), N_("take the mean over the batch, not the sum.")),
         (lambda f: -np.mean(np.log(_sigmoid(f))), _OVERFLOW),
         (lambda f: _softplus(-_sigmoid(f)).mean(), _SIGMOID_FIRST),
-        (lambda f: _keras_bce_on_logits(f, 1.0), _NOT_PROBABILITIES.replace("real_logits and fake_logits are", "fake_logits are")),
+        (lambda f: _keras_bce_on_logits(f, 1.0), N_("fake_logits are logits, not probabilities: a cross-entropy on them needs "
+                                                    "from_logits=True (or write it with softplus).")),
     ],
 )
 
@@ -364,15 +374,15 @@ smoothed_discriminator_loss = HintedFunctionExercise(
     rtol=1e-4, atol=1e-5, describe_case=_describe_logits,
     arg_names=("real_logits", "fake_logits", "real_label"), read_only=("real_logits", "fake_logits"),
     mistakes=[
-        (lambda r, f, t: _real_term(r, 1.0) + _softplus(f).mean(), "real_label is ignored: the real images' target must be real_label, not 1."),
+        (lambda r, f, t: _real_term(r, 1.0) + _softplus(f).mean(), N_("real_label is ignored: the real images' target must be real_label, not 1.")),
         (lambda r, f, t: _real_term(r, t) + (1 - t) * _softplus(-f).mean() + t * _softplus(f).mean(),
-         "smoothing is one-sided: fake images keep the target 0."),
+         N_("smoothing is one-sided: fake images keep the target 0.")),
         (lambda r, f, t: _real_term(r, t, cross_term=False) + _softplus(f).mean(),
-         "binary cross-entropy with a soft target t has two terms: t * softplus(-r) + (1 - t) * softplus(r)."),
+         N_("binary cross-entropy with a soft target t has two terms: t * softplus(-r) + (1 - t) * softplus(r).")),
         (lambda r, f, t: (_real_term(r, t) + _softplus(f).mean()) / 2,
-         "add the two means; do not average them: (real + fake) / 2 is half of the loss."),
+         N_("add the two means; do not average them: (real + fake) / 2 is half of the loss.")),
         (lambda r, f, t: _real_term(r, 1 - t) + _softplus(f).mean(),
-         "the target of real images is real_label itself: t * softplus(-r) + (1 - t) * softplus(r) with t = real_label."),
+         N_("the target of real images is real_label itself: t * softplus(-r) + (1 - t) * softplus(r) with t = real_label.")),
     ],
 )
 
@@ -434,7 +444,8 @@ def _play(step: Callable, case: dict, guard: Guard, seed: int = 0) -> Outcome:
             raise TypeError
         d_loss, g_loss = (_as_number(v) for v in value)
     except Exception:
-        return Outcome(error=NOT_ACCEPTED, detail=f"must return the pair (d_loss, g_loss) as two numbers; it returned {describe_value(value)}")
+        return Outcome(error=NOT_ACCEPTED, detail=tr("must return the pair (d_loss, g_loss) as two numbers; it returned {value}",
+                                                     value=describe_value(value)))
     return Outcome(value={"d_loss": d_loss, "g_loss": g_loss,
                           "generator": _trainable(generator), "discriminator": _trainable(discriminator)})
 
@@ -501,13 +512,16 @@ def _step_variant(order: str):
     return step
 
 
+#: The players' names in messages (the learner's language); in code (``discriminator.trainable_weights``) they stay English.
+_PLAYERS = {"discriminator": N_("discriminator"), "generator": N_("generator")}
+
 _STEP_HINTS = {
-    "simultaneous": "the generator step must go through the discriminator AFTER its update: apply d_optimizer first, "
-                    "then compute g_loss in a new GradientTape.",
-    "g_first": "take the discriminator step first, then the generator step (the statement's order).",
-    "saturating": "the generator's loss is the non-saturating mean(softplus(-f)) (your generator_loss), not -mean(softplus(f)).",
-    "fakes_inference": "make the discriminator's fakes with generator(noise, training=True): in inference mode BatchNormalization "
-                       "uses its moving statistics instead of the batch's.",
+    "simultaneous": N_("the generator step must go through the discriminator AFTER its update: apply d_optimizer first, "
+                       "then compute g_loss in a new GradientTape."),
+    "g_first": N_("take the discriminator step first, then the generator step (the statement's order)."),
+    "saturating": N_("the generator's loss is the non-saturating mean(softplus(-f)) (your generator_loss), not -mean(softplus(f))."),
+    "fakes_inference": N_("make the discriminator's fakes with generator(noise, training=True): in inference mode BatchNormalization "
+                          "uses its moving statistics instead of the batch's."),
 }
 
 
@@ -569,53 +583,63 @@ class TrainStepExercise(Exercise):
 
     def judge(self, inputs, outcomes):
         if len(outcomes) != len(inputs):
-            return self.result(False, "no result came back for some test cases.", ERROR)
+            return self.result(False, tr("no result came back for some test cases."), ERROR)
         for i, (case, outcome) in enumerate(zip(inputs, outcomes), start=1):
+            where = tr("case {number}", number=i)
             if not outcome.ok:
-                return self.error_result(outcome, f" on case {i}")
-            problem = self._problem(case, outcome.value, f"case {i}")
+                return self.error_result(outcome, f" on {where}")
+            problem = self._problem(case, outcome.value, where)
             if problem:
                 return self.result(False, problem)
-        return self.result(True, f"losses and both players' updates match one correct step on {len(inputs)} cases.")
+        return self.result(True, tr("losses and both players' updates match one correct step on {count} cases.", count=len(inputs)))
 
     def _problem(self, case: dict, got: dict, where: str) -> str | None:
         for name in ("d_loss", "g_loss"):
             if not np.isfinite(got[name]):
-                return f"{where}: {name} is {got[name]} (NaN or inf): compute the losses from logits with softplus."
+                return tr("{where}: {name} is {value} (NaN or inf): compute the losses from logits with softplus.", where=where, name=name,
+                          value=got[name])
         again = got.get("again")
         if again is not None and not self._same(got, again):
-            return (f"{where}: the same call twice, with the same models, optimizers, images and noise, gave different results: "
-                    "the step draws random numbers of its own. Hint: use the `noise` argument for BOTH steps "
-                    "(no fresh noise for the generator step: the checker hands you the noise).")
+            return tr("{where}: the same call twice, with the same models, optimizers, images and noise, gave different results: "
+                      "the step draws random numbers of its own. Hint: use the `noise` argument for BOTH steps "
+                      "(no fresh noise for the generator step: the checker hands you the noise).", where=where)
         for player, optimizer in (("discriminator", "d_optimizer"), ("generator", "g_optimizer")):
             if _changed(case["initial"][player], got[player]) == 0.0:
-                return (f"{where}: the {player}'s weights did not change: apply {optimizer} to the gradients of its loss "
-                        f"with respect to {player}.trainable_weights.")
+                return tr("{where}: the {who}'s weights did not change: apply {optimizer} to the gradients of its loss "
+                          "with respect to {player}.trainable_weights.", where=where, who=tr(_PLAYERS[player]), optimizer=optimizer,
+                          player=player)
         moves = {player: _typical_move(case["initial"][player], got[player]) for player in ("discriminator", "generator")}
         if np.isclose(moves["discriminator"], G_LEARNING_RATE, rtol=0.2) and np.isclose(moves["generator"], D_LEARNING_RATE, rtol=0.2):
-            return (f"{where}: the discriminator's weights moved by about {moves['discriminator']:.1e}, g_optimizer's learning rate, "
-                    f"and the generator's by about {moves['generator']:.1e}, d_optimizer's. Hint: the two optimizers are swapped: "
-                    "d_optimizer updates the discriminator, g_optimizer the generator.")
+            return tr("{where}: the discriminator's weights moved by about {d_move:.1e}, g_optimizer's learning rate, "
+                      "and the generator's by about {g_move:.1e}, d_optimizer's. Hint: the two optimizers are swapped: "
+                      "d_optimizer updates the discriminator, g_optimizer the generator.", where=where, d_move=moves["discriminator"],
+                      g_move=moves["generator"])
         expected = self._expected(case)
         if (np.isclose(got["d_loss"], expected["g_loss"], rtol=1e-3, atol=1e-4) and np.isclose(got["g_loss"], expected["d_loss"], rtol=1e-3, atol=1e-4)
                 and not np.isclose(got["d_loss"], expected["d_loss"], rtol=1e-3, atol=1e-4)):
-            return f"{where}: the step returned ({got['d_loss']:.5f}, {got['g_loss']:.5f}); expected ({expected['d_loss']:.5f}, {expected['g_loss']:.5f}). Hint: return (d_loss, g_loss) in this order."
+            return tr("{where}: the step returned ({d_loss:.5f}, {g_loss:.5f}); expected ({expected_d:.5f}, {expected_g:.5f}). "
+                      "Hint: return (d_loss, g_loss) in this order.", where=where, d_loss=got["d_loss"], g_loss=got["g_loss"],
+                      expected_d=expected["d_loss"], expected_g=expected["g_loss"])
         if not np.isclose(got["d_loss"], expected["d_loss"], rtol=1e-3, atol=1e-4):
-            return (f"{where}: d_loss is {got['d_loss']:.5f}, expected {expected['d_loss']:.5f}: compute it before the update, on "
-                    f"real_images and generator(noise, training=True).{self._variant_hint(case, got)}")
+            return self._with_variant_hint(
+                tr("{where}: d_loss is {got:.5f}, expected {expected:.5f}: compute it before the update, on "
+                   "real_images and generator(noise, training=True).", where=where, got=got["d_loss"], expected=expected["d_loss"]), case, got)
         for player, hint in (
-            ("discriminator", "update it once, with d_optimizer, on the gradient of d_loss (minimise it: the optimizer "
-                                               "subtracts the gradient); the generator step must not change it"),
-            ("generator", "update it once, with g_optimizer, on the gradient of g_loss with respect to "
-                                           "generator.trainable_weights, after the discriminator step"),
+            ("discriminator", N_("update it once, with d_optimizer, on the gradient of d_loss (minimise it: the optimizer "
+                                 "subtracts the gradient); the generator step must not change it")),
+            ("generator", N_("update it once, with g_optimizer, on the gradient of g_loss with respect to "
+                             "generator.trainable_weights, after the discriminator step")),
         ):
             differ, total = _differing(got[player], expected[player])
             if differ > 0.01 * total:
-                return (f"{where}: after the step, {differ} of {total} {player} weights differ from one correct Adam step: "
-                        f"{hint}.{self._variant_hint(case, got)}")
+                return self._with_variant_hint(
+                    tr("{where}: after the step, {differ} of {total} {who} weights differ from one correct Adam step: {hint}.", where=where,
+                       differ=differ, total=total, who=tr(_PLAYERS[player]), hint=tr(hint)), case, got)
         if not np.isclose(got["g_loss"], expected["g_loss"], rtol=1e-2, atol=1e-3):
-            return (f"{where}: g_loss is {got['g_loss']:.5f}, expected {expected['g_loss']:.5f}: compute it after the discriminator "
-                    f"step, with the same noise, using the non-saturating loss.{self._variant_hint(case, got)}")
+            return self._with_variant_hint(
+                tr("{where}: g_loss is {got:.5f}, expected {expected:.5f}: compute it after the discriminator "
+                   "step, with the same noise, using the non-saturating loss.", where=where, got=got["g_loss"], expected=expected["g_loss"]),
+                case, got)
         return None
 
     @staticmethod
@@ -630,13 +654,14 @@ class TrainStepExercise(Exercise):
         return _play(_ref("gan_train_step"), case, core.NO_GUARD, seed=1).value
 
     @staticmethod
-    def _variant_hint(case: dict, got: dict) -> str:
+    def _with_variant_hint(message: str, case: dict, got: dict) -> str:
+        """``message`` with the hint of the known wrong step (``_STEP_HINTS``) that gives the learner's result, if one does."""
         for order, hint in _STEP_HINTS.items():
             variant = _play(_step_variant(order), case, core.NO_GUARD, seed=1).value
             if np.isclose(got["g_loss"], variant["g_loss"], rtol=1e-3, atol=1e-4) and all(
                     _differing(got[p], variant[p])[0] <= 0.01 * _differing(got[p], variant[p])[1] for p in ("discriminator", "generator")):
-                return f" Hint: {hint}"
-        return ""
+                return with_hint(message, hint)
+        return message
 
 
 gan_train_step = TrainStepExercise(
@@ -672,8 +697,9 @@ def _probability_cases(rng):
 
 
 def _describe_probabilities(args):
-    share = f"min_share={args[1]}" if len(args) > 1 else "min_share left at its default"
-    return f"case (probabilities of shape {args[0].shape}, {args[0].dtype}, {share})"
+    share = f"min_share={args[1]}" if len(args) > 1 else tr("min_share left at its default")
+    return tr("case ({description})", description=tr("probabilities of shape {shape}, {dtype}, {share}", shape=args[0].shape,
+                                                     dtype=args[0].dtype, share=share))
 
 
 def _quality_mistake(kind):
@@ -711,12 +737,13 @@ class PairExercise(HintedFunctionExercise):
             return None
         items = described.get("items")
         if items is None:
-            return f"return a pair (mean_confidence, classes_present): a tuple of a float and an int; got {type_phrase(described['outer'])}"
+            return tr("return a pair (mean_confidence, classes_present): a tuple of a float and an int; got {got}",
+                      got=type_phrase(described["outer"]))
         if not FLOAT.accepts(items[0]) and not INT.accepts(items[0]):
-            return f"mean_confidence must be a float; got {type_phrase(items[0])}"
+            return tr("mean_confidence must be a float; got {got}", got=type_phrase(items[0]))
         if not INT.accepts(items[1]):
-            fix = " (the values are right: int(...))" if self._values_right(expected, value["value"]) else ""
-            return f"classes_present must be an int; got {type_phrase(items[1])}{fix}"
+            fix = tr(" (the values are right: {convert})", convert="int(...)") if self._values_right(expected, value["value"]) else ""
+            return tr("classes_present must be an int; got {got}{fix}", got=type_phrase(items[1]), fix=fix)
         return None
 
     def expected(self, *args: Any) -> Any:
@@ -736,10 +763,10 @@ sample_quality_scores = PairExercise(
     cases=_probability_cases, reference=f"{REFERENCES}:sample_quality_scores", rtol=1e-4, atol=1e-5,
     describe_case=_describe_probabilities, arg_names=("probabilities", "min_share"), read_only=("probabilities",),
     mistakes=[
-        (_quality_mistake("mean of all"), "the confidence is the mean of each image's LARGEST probability, not of all probabilities."),
-        (_quality_mistake("every class seen"), "count only classes whose share of the images is at least min_share."),
-        (_quality_mistake("strict"), "a class with a share of exactly min_share counts (>=, not >)."),
-        (_quality_mistake("max over images"), "take each image's largest probability (axis=1), then the mean over images."),
+        (_quality_mistake("mean of all"), N_("the confidence is the mean of each image's LARGEST probability, not of all probabilities.")),
+        (_quality_mistake("every class seen"), N_("count only classes whose share of the images is at least min_share.")),
+        (_quality_mistake("strict"), N_("a class with a share of exactly min_share counts (>=, not >).")),
+        (_quality_mistake("max over images"), N_("take each image's largest probability (axis=1), then the mean over images.")),
     ],
 )
 
@@ -768,10 +795,11 @@ def _slerp_cases(rng):
 def _describe_slerp(args):
     z0, z1, ts = args
     cos = float(np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1)))
-    relation = ", z1 parallel to z0" if cos > 1 - 1e-9 else ", z1 opposite to z0" if cos < -1 + 1e-9 else ""
+    relation = tr(", z1 parallel to z0") if cos > 1 - 1e-9 else tr(", z1 opposite to z0") if cos < -1 + 1e-9 else ""
     if abs(cos) > 1:
-        relation += f", the cosine rounds to {cos:.17g}"
-    return f"case (z0 of length {len(z0)}, {np.asarray(z0).dtype}, {len(ts)} values of t{relation})"
+        relation += tr(", the cosine rounds to {cos:.17g}", cos=cos)
+    return tr("case ({description})", description=tr("z0 of length {length}, {dtype}, {count} values of t{extra}", length=len(z0),
+                                                     dtype=np.asarray(z0).dtype, count=len(ts), extra=relation))
 
 
 def _slerp_without_fallback(z0, z1, ts):
@@ -814,16 +842,16 @@ slerp = HintedFunctionExercise(
     describe_case=_describe_slerp, returns=FLOAT_ARRAY, arg_names=("z0", "z1", "ts"), read_only=("z0", "z1", "ts"),
     mistakes=[
         (lambda z0, z1, ts: np.asarray(ts)[:, None] * z1 + (1 - np.asarray(ts)[:, None]) * z0,
-         "that is linear interpolation; slerp follows the arc: sin((1-t) omega) / sin(omega) * z0 + sin(t omega) / sin(omega) * z1."),
-        (lambda z0, z1, ts: _ref("slerp")(z1, z0, ts), "z0 and z1 are swapped: t = 0 must give z0."),
+         N_("that is linear interpolation; slerp follows the arc: sin((1-t) omega) / sin(omega) * z0 + sin(t omega) / sin(omega) * z1.")),
+        (lambda z0, z1, ts: _ref("slerp")(z1, z0, ts), N_("z0 and z1 are swapped: t = 0 must give z0.")),
         # before the 0/0 mistake: on a cosine that rounds above 1 both give NaN; on an exact one only that one does
-        (_slerp_unclipped, "clip the cosine to [-1, 1] before np.arccos: for parallel or opposite vectors rounding can put it "
-                           "just outside (1 + 2e-16), and arccos of that is NaN."),
-        (_slerp_without_fallback, "when z0 and z1 are parallel, sin(omega) = 0 and the formula divides 0 by 0: "
-                                  "fall back to linear interpolation when sin(omega) < 1e-6."),
-        (_slerp_only_parallel_fallback, "opposite vectors (omega = pi) have sin(omega) = 0 too: test sin(omega) < 1e-6, "
-                                        "not omega < 1e-6, before falling back to linear interpolation."),
-        (_slerp_of_unit_vectors, "normalise z0 and z1 only to compute the angle omega; interpolate the vectors themselves."),
+        (_slerp_unclipped, N_("clip the cosine to [-1, 1] before np.arccos: for parallel or opposite vectors rounding can put it "
+                              "just outside (1 + 2e-16), and arccos of that is NaN.")),
+        (_slerp_without_fallback, N_("when z0 and z1 are parallel, sin(omega) = 0 and the formula divides 0 by 0: "
+                                     "fall back to linear interpolation when sin(omega) < 1e-6.")),
+        (_slerp_only_parallel_fallback, N_("opposite vectors (omega = pi) have sin(omega) = 0 too: test sin(omega) < 1e-6, "
+                                           "not omega < 1e-6, before falling back to linear interpolation.")),
+        (_slerp_of_unit_vectors, N_("normalise z0 and z1 only to compute the angle omega; interpolate the vectors themselves.")),
     ],
 )
 
