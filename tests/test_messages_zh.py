@@ -19,7 +19,7 @@ import numpy as np
 import polib
 import pytest
 
-from course.checks import ch02_cnn
+from course.checks import ch02_cnn, ch03_rnn, ch04_gan
 from course.grading import GraderConfig, GradeOptions, grade, hide_expected
 from course.grading.outputs import render_feedback
 from course.translation import message_catalogue, notebook_language, speaking, tr
@@ -197,3 +197,82 @@ def test_the_grade_files_stay_machine_readable_whatever_the_language(graded_pair
     assert [c["points"] for c in chinese["exercises"].values()] == [e["points"] for e in english["exercises"].values()]
     header = graded_pair.read_text(encoding="utf-8").splitlines()[0]
     assert not HAN.search(graded_pair.read_text(encoding="utf-8")) and header.startswith("student,")
+
+
+# --- chapters 3 and 4 ----------------------------------------------------------------------
+
+
+def _rnn_step_without_bias(x_t, h_prev, W_x, W_h, b):
+    return np.tanh(x_t @ W_x + h_prev @ W_h)
+
+
+def _lstm_step_returning_c_first(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    z = x_t @ kernel + h_prev @ recurrent_kernel + bias
+    z_i, z_f, z_c, z_o = np.split(z, 4, axis=-1)
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    c_t = sigmoid(z_f) * c_prev + sigmoid(z_i) * np.tanh(z_c)
+    return c_t, sigmoid(z_o) * np.tanh(c_t)
+
+
+def _discriminator_loss_averaged(real_logits, fake_logits):
+    return (np.mean(np.logaddexp(0, -real_logits)) + np.mean(np.logaddexp(0, fake_logits))) / 2
+
+
+def _add_noise_from_a_fixed_seed(images, sigma, rng):
+    noise = np.random.default_rng(0).standard_normal(images.shape)   # ignores rng
+    return np.clip(images + sigma * noise, 0, 1).astype(images.dtype)
+
+
+def test_a_chapter_3_hint_is_chinese_with_course_lang_zh(monkeypatch):
+    monkeypatch.setenv("COURSE_LANG", "zh")
+    result = ch03_rnn.rnn_step.check(_rnn_step_without_bias, seed=0, quiet=True)
+    assert result.line().startswith("[未通过] 03_rnn:rnn_step（0/1 分）：用例 1 (x_t (1, 3), h_prev (1, 2), ")
+    assert result.message.endswith("。提示：缺少偏置 b。") and "Hint" not in result.message
+
+
+def test_the_same_chapter_3_hint_is_english_without_course_lang(monkeypatch):
+    monkeypatch.delenv("COURSE_LANG", raising=False)
+    result = ch03_rnn.rnn_step.check(_rnn_step_without_bias, seed=0, quiet=True)
+    assert result.message.startswith("case 1 (x_t (1, 3), h_prev (1, 2), ")
+    assert result.message.endswith(". Hint: the bias b is missing.") and not HAN.search(result.line())
+
+
+def test_lstm_step_names_the_wrong_array_of_the_pair_in_chinese(monkeypatch):
+    monkeypatch.setenv("COURSE_LANG", "zh")
+    result = ch03_rnn.lstm_step.check(_lstm_step_returning_c_first, seed=0, quiet=True)
+    assert re.match(r"用例 1 \(批量 1，2 个输入特征，units=1，float64\)：h_t 中下标 \(0, 0\) 处的值不对：期望 ", result.message)
+    assert result.message.endswith("提示：按 (h_t, c_t) 的顺序返回：先 h_t，后 c_t。")
+
+
+def test_lstm_step_names_the_wrong_array_of_the_pair_in_english_as_before(monkeypatch):
+    monkeypatch.delenv("COURSE_LANG", raising=False)
+    result = ch03_rnn.lstm_step.check(_lstm_step_returning_c_first, seed=0, quiet=True)
+    assert re.match(r"case 1 \(batch 1, 2 input features, units=1, float64\): wrong value in h_t at index \(0, 0\): expected ", result.message)
+    assert result.message.endswith(". Hint: return the pair in the order (h_t, c_t): h_t first, then c_t.")
+
+
+def test_a_chapter_4_hint_and_case_are_chinese_with_course_lang_zh(monkeypatch):
+    monkeypatch.setenv("COURSE_LANG", "zh")
+    result = ch04_gan.discriminator_loss.check(_discriminator_loss_averaged, seed=0, quiet=True)
+    assert result.line().startswith("[未通过] 04_gan:discriminator_loss（0/1 分）：用例 (logits 的形状为 (16, 1), (5, 1)，float32)：值不对：期望 ")
+    assert result.message.endswith("。提示：把两个平均值相加，不要再取平均：(real + fake) / 2 只是 L_D 的一半。")
+
+
+def test_the_same_chapter_4_hint_is_english_without_course_lang(monkeypatch):
+    monkeypatch.delenv("COURSE_LANG", raising=False)
+    result = ch04_gan.discriminator_loss.check(_discriminator_loss_averaged, seed=0, quiet=True)
+    assert result.message.startswith("case (logits of shapes (16, 1), (5, 1), float32): wrong value: expected ")
+    assert result.message.endswith(". Hint: add the two means; do not average them: (real + fake) / 2 is half of L_D.")
+    assert not HAN.search(result.line())
+
+
+def test_add_noise_calls_numpys_rng_a_random_number_generator_in_chinese_not_the_gans_generator(monkeypatch):
+    monkeypatch.setenv("COURSE_LANG", "zh")
+    result = ch04_gan.add_noise.check(_add_noise_from_a_fixed_seed, seed=0, quiet=True)
+    assert result.message.startswith("用例 3 (形状为 (64, 28, 28) 的 images，float32，sigma=0.05：另一个随机数生成器)：与用例 1 不同的随机数生成器"
+                                     "给出了相同的噪声。提示：用参数 `rng` 抽取噪声")
+
+
+def test_the_scan_finds_the_messages_of_chapters_3_and_4():
+    places = {where.split(":")[0] for where in _marked_messages().values()}
+    assert {"course/checks/ch03_rnn.py", "course/checks/ch04_gan.py"} <= places

@@ -267,8 +267,8 @@ class ArrayListExercise(HintedFunctionExercise):
                 return self.error_result(outcome, f" on {case}")
             expected, got, described = self.expected(*args), outcome.value["value"], outcome.value["type"]
             if described.get("kind") != "array list":
-                return self.result(False, tr("{case}: {problem}.", case=case, problem=tr("return {expected}; got {got}",
-                                                                                          expected=tr(ARRAY_LIST.phrase), got=type_phrase(described))))
+                problem = tr("return {expected}; got {got}", expected=tr(ARRAY_LIST.phrase), got=type_phrase(described))
+                return self.result(False, tr("{case}: {problem}.", case=case, problem=problem))
             problem = self._difference(expected, got, self.rtol, self.atol)
             if problem is None:
                 if not ARRAY_LIST.accepts(described):
@@ -533,7 +533,8 @@ class VocabularyExercise(FunctionExercise):
             expected, got, described = self.expected(*args), outcome.value["value"], outcome.value["type"]
             if not WORD_LIST.accepts(described):
                 right = tr(" (the words are right: return list(result))") if got == expected else ""
-                return self.result(False, tr("{case}: return a list of strings; got {got}{right}.", case=case, got=type_phrase(described), right=right))
+                return self.result(False, tr("{case}: return a list of strings; got {got}{right}.", case=case, got=type_phrase(described),
+                                             right=right))
             if got == expected:
                 continue
             hint = next((h for wrong, h in _vocab_mistakes(*args) if got == wrong), "")

@@ -296,7 +296,8 @@ def _describe_logits(args):
     shapes = ", ".join(str(a.shape) for a in arrays)
     extra = [a for a in args if not isinstance(a, np.ndarray)]
     big = any(np.abs(a).max() > 50 for a in arrays)
-    text = tr("logits of shapes {shapes}, {dtype}", shapes=shapes, dtype=arrays[0].dtype) + (f", real_label={extra[0]}" if extra else "")
+    text = tr("logits of shapes {shapes}, {dtype}", shapes=shapes, dtype=arrays[0].dtype)
+    text += tr(", real_label={label}", label=extra[0]) if extra else ""
     return tr("case ({description})", description=text + (tr(", with logits of +-150") if big else ""))
 
 
