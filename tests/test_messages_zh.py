@@ -108,9 +108,9 @@ def test_no_message_is_an_f_string():
 
 def test_the_scan_finds_the_messages_of_every_checks_module_and_of_the_grader():
     places = {where.split(":")[0] for where in _marked_messages().values()}
-    for module in ("core", "ch01_mlp", "ch02_cnn"):
+    for module in ("core", "ch01_mlp", "ch02_cnn", "ch03_rnn", "ch04_gan", "ch05_transformer"):
         assert f"course/checks/{module}.py" in places
-    assert {"course/grading/judge.py", "course/grading/outputs.py"} <= places
+    assert {"course/grading/judge.py", "course/grading/outputs.py", "course/cli.py"} <= places
 
 
 # --- hidden cases --------------------------------------------------------------------------
@@ -276,3 +276,12 @@ def test_add_noise_calls_numpys_rng_a_random_number_generator_in_chinese_not_the
 def test_the_scan_finds_the_messages_of_chapters_3_and_4():
     places = {where.split(":")[0] for where in _marked_messages().values()}
     assert {"course/checks/ch03_rnn.py", "course/checks/ch04_gan.py"} <= places
+
+
+def test_a_chinese_backprop_hint_follows_its_message_with_one_full_stop():
+    from corpus.ch01_mlp import backprop_summed
+    from course.checks import ch01_mlp
+
+    with speaking("zh"):
+        line = ch01_mlp.backprop_step(backprop_summed, seed=0, quiet=True).line()
+    assert "。提示：" in line and "。。" not in line

@@ -396,8 +396,11 @@ class GradientsExercise(FunctionExercise):
             for name in order:
                 problem = self.type_problem(expected[name], got[name]) or compare_arrays(expected[name], got[name], self.rtol, self.atol)
                 if problem:
-                    return self.result(False, tr("{case}: {name} is wrong: {problem}.", case=case, name=name, problem=problem)
-                                       + self._hint(args, name, got, expected))
+                    message = tr("{case}: {name} is wrong: {problem}.", case=case, name=name, problem=problem)
+                    hint = self._hint(args, name, got, expected)
+                    if hint.startswith("。"):  # the Chinese hint brings its own full stop
+                        message = message.rstrip("。.")
+                    return self.result(False, message + hint)
         return self.result(True, tr("all four gradients are correct on {count} random test cases.", count=len(inputs)))
 
     def _hint(self, args, first_wrong, got, expected):
