@@ -14,7 +14,7 @@ one entry per Markdown cell:
 Code cells are shared unchanged: their comments and printed strings stay short
 and in English. The setup cell also sets ``COURSE_LANG``, so the checkers'
 words a learner reads come from the message catalogue
-``locale/<lang>/LC_MESSAGES/course.po`` (:func:`tr`).
+``course/locale/<lang>/LC_MESSAGES/course.po`` (:func:`tr`), package data, so an installed wheel speaks Chinese too.
 
 Poedit and Weblate open both catalogues as they are. ``course translations
 --update NN`` brings a catalogue up to date with the English
@@ -49,7 +49,7 @@ LANGUAGES = {"zh": "zh_CN"}
 #: The course's root folder (an editable install keeps ``locale/`` there).
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE_DIR = Path("locale")
-#: The message domain: ``locale/<lang>/LC_MESSAGES/course.po``.
+#: The message domain: ``course/locale/<lang>/LC_MESSAGES/course.po``.
 DOMAIN = "course"
 #: A figure line of a solution notebook, e.g. ``![The course MLP ...](../figures/01_mlp.png)``.
 _FIGURE_LINK = re.compile(r"(!\[[^\]]*\]\()\.\./figures/")
@@ -165,9 +165,13 @@ def _messages(lang: str, path: str) -> dict[str, str]:
     return {e.msgid: e.msgstr for e in polib.pofile(path) if e.translated() and not e.obsolete}
 
 
-def message_catalogue(lang: str, root: Path = ROOT) -> Path:
-    """Where the message catalogue of ``lang`` lives: ``locale/<lang>/LC_MESSAGES/course.po``."""
-    return Path(root) / LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+#: The runtime message catalogues, inside the package (package data in pyproject.toml).
+MESSAGES_DIR = Path(__file__).resolve().parent / "locale"
+
+
+def message_catalogue(lang: str) -> Path:
+    """Where the message catalogue of ``lang`` lives: ``course/locale/<lang>/LC_MESSAGES/course.po`` (package data)."""
+    return MESSAGES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def tr(message: str, /, **values: Any) -> str:
@@ -201,14 +205,14 @@ def tr_in(lang: str, message: str, /, **values: Any) -> str:
         return tr(message, **values)
 
 
-def translations_of(message: str, root: Path = ROOT) -> dict[str, str]:
+def translations_of(message: str) -> dict[str, str]:
     """``{lang: translation}`` of a message in every edition that translates it (to recognise a verdict word in any language).
 
     Example:
         >>> translations_of("PASSED")      # doctest: +SKIP
         {'zh': '通过'}
     """
-    found = {lang: _messages(lang, str(message_catalogue(lang, root))).get(message) for lang in LANGUAGES}
+    found = {lang: _messages(lang, str(message_catalogue(lang))).get(message) for lang in LANGUAGES}
     return {lang: text for lang, text in found.items() if text}
 
 

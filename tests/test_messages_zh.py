@@ -1,7 +1,7 @@
 """Learner messages in Chinese: the checkers' hints, the grader's feedback, the catalogue that holds them.
 
 ``COURSE_LANG=zh`` makes every checker message come from
-``locale/zh/LC_MESSAGES/course.po`` (through ``course.translation.tr``); unset,
+``course/locale/zh/LC_MESSAGES/course.po`` (through ``course.translation.tr``); unset,
 the English is unchanged. ``course grade`` writes each feedback file in the
 language of the submitted notebook (``metadata["course"]["lang"]``).
 """
@@ -25,7 +25,7 @@ from course.grading.outputs import render_feedback
 from course.translation import message_catalogue, notebook_language, speaking, tr
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE = message_catalogue("zh", ROOT)
+CATALOGUE = message_catalogue("zh")
 FIXTURES = Path(__file__).parent / "fixtures" / "grading"
 HAN = re.compile(r"[\u4e00-\u9fff]")
 

@@ -1,6 +1,6 @@
 """Chapter 5's checker messages and the ``course`` command's messages in Chinese.
 
-With ``COURSE_LANG=zh`` they come from ``locale/zh/LC_MESSAGES/course.po``
+With ``COURSE_LANG=zh`` they come from ``course/locale/zh/LC_MESSAGES/course.po``
 (through ``course.translation.tr``); unset, they are the English they were.
 (The catalogue scan of ``tests/test_messages_zh.py`` checks that each has an entry.)
 """

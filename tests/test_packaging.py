@@ -70,3 +70,20 @@ def test_package_code_never_names_the_shared_folder():
         if "shared/" in path.read_text() or "../shared" in path.read_text()
     ]
     assert offenders == []
+
+
+def test_the_wheel_carries_the_chinese_message_catalogue(tmp_path):
+    """A non-editable install (`pip install .`) must speak Chinese too: the catalogue is package data."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "source"  # a copy, so the build's own build/ folder does not land in the checkout
+    shutil.copytree(ROOT / "course", source / "course", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(tmp_path / "wheel"),
+                    str(source)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "wheel").glob("course-*.whl")
+    assert "course/locale/zh/LC_MESSAGES/course.po" in zipfile.ZipFile(wheel).namelist()

@@ -133,7 +133,7 @@ def test_the_glossary_lists_words_to_avoid():
 
 
 def test_the_message_catalogue_uses_the_glossary_terms_not_their_alternatives():
-    catalogue = polib.pofile(str(message_catalogue("zh", ROOT)))
+    catalogue = polib.pofile(str(message_catalogue("zh")))
     found = [(entry.msgid[:40], word) for entry in catalogue for word in _words_to_avoid() if word in entry.msgstr]
     assert found == [], "use the glossary's term (locale/zh/TERMINOLOGY.md)"
 
@@ -330,7 +330,7 @@ def test_every_message_translation_keeps_the_fields_of_its_english():
     def fields(text):
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
-    po = polib.pofile(str(message_catalogue("zh", ROOT)))
+    po = polib.pofile(str(message_catalogue("zh")))
     assert len(po) > 30
     for entry in po:
         allowed = fields(entry.msgid) | fields(entry.comment)
