@@ -397,25 +397,23 @@ class GradientsExercise(FunctionExercise):
                 problem = self.type_problem(expected[name], got[name]) or compare_arrays(expected[name], got[name], self.rtol, self.atol)
                 if problem:
                     message = tr("{case}: {name} is wrong: {problem}.", case=case, name=name, problem=problem)
-                    hint = self._hint(args, name, got, expected)
-                    if hint.startswith("。"):  # the Chinese hint brings its own full stop
-                        message = message.rstrip("。.")
-                    return self.result(False, message + hint)
+                    return self.result(False, self._with_hint(message, args, name, got, expected))
         return self.result(True, tr("all four gradients are correct on {count} random test cases.", count=len(inputs)))
 
-    def _hint(self, args, first_wrong, got, expected):
+    def _with_hint(self, message, args, first_wrong, got, expected):
+        """``message`` with what the wrong gradients reveal: a named mistake's hint (core's with_hint) or a remark."""
         values = {n: got[n]["value"] for n in self.names}
         for wrong, hint in _backprop_mistakes(*args):
             if all(compare_arrays(wrong[n], values[n], self.rtol, self.atol) is None for n in self.names):
-                return tr(" Hint: {hint}", hint=tr(hint))
+                return with_hint(message, hint)
         right = [n for n in ("dW2", "db2") if compare_arrays(expected[n], values[n], self.rtol, self.atol) is None]
         if first_wrong == "db2" and "dW2" in right:
-            return tr(" (dW2 is right, so dZ2 is right: db2 = dZ2.sum(axis=0), one entry per class.)")
+            return message + tr(" (dW2 is right, so dZ2 is right: db2 = dZ2.sum(axis=0), one entry per class.)")
         if first_wrong == "dW2" and np.shape(values["dW2"]) == np.shape(expected["dW2"])[::-1]:
-            return tr(" Hint: dW2 = H.T @ dZ2 has the shape of W2, (hidden units, classes).")
+            return with_hint(message, N_("dW2 = H.T @ dZ2 has the shape of W2, (hidden units, classes)."))
         if len(right) == 2:
-            return tr(" (dW2 and db2 are right, so the output layer is fine: look at how the gradient flows back through W2 and the ReLU.)")
-        return ""
+            return message + tr(" (dW2 and db2 are right, so the output layer is fine: look at how the gradient flows back through W2 and the ReLU.)")
+        return message
 
 
 backprop_step = GradientsExercise(
